@@ -1,0 +1,3 @@
+//! smile-async: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

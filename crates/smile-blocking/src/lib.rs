@@ -1,0 +1,3 @@
+//! smile-blocking: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! The `smile` command.
+fn main() {}

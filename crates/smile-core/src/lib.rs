@@ -1,0 +1,3 @@
+//! smile-core: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

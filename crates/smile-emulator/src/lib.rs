@@ -1,0 +1,3 @@
+//! smile-emulator: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! smile-package: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

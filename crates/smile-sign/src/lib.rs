@@ -1,0 +1,3 @@
+//! smile-sign: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! smile-types: work in progress.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]

@@ -1,0 +1,43 @@
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! - `ci`: what CI runs (`.ci/run`): fmt, clippy, doc and the test suite.
+//! - `bench`: the criterion benchmarks, with their figures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> ExitCode {
+    eprintln!("xtask: running {cmd:?}");
+    match cmd.current_dir(root()).status() {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => {
+            eprintln!("xtask: {cmd:?} failed: {s}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("xtask: could not start {cmd:?}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("ci") => run(Command::new("bash").arg(".ci/run")),
+        Some("bench") => run(Command::new("cargo")
+            .args(["bench", "--package", "smile-package", "--bench", "package"])
+            .args(&args[1..])),
+        _ => {
+            eprintln!("usage: cargo xtask <ci | bench [criterion args]>");
+            ExitCode::FAILURE
+        }
+    }
+}
