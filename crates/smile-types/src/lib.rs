@@ -14,6 +14,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod actions;
+mod codes;
 mod id_info;
 mod ids;
 mod image;
@@ -23,6 +25,10 @@ mod options;
 mod partner_params;
 mod problem;
 
+pub use actions::{ActionKey, ActionResult, Actions};
+pub use codes::{
+    ApiErrorCode, Certainty, CodeInfo, ErrorCodeInfo, ErrorCodeKind, ResultCategory, ResultCode,
+};
 pub use id_info::{IdInfo, IdInfoError};
 pub use ids::{JobId, PartnerId, SmileJobId, UserId};
 pub use image::{ImageKind, ImageType, InvalidImageType};

@@ -1,4 +1,5 @@
 //! Integration tests for smile-types: interop vectors read from `shared/interop/`.
 
+mod codes;
 mod problems;
 mod support;
