@@ -24,6 +24,8 @@ mod lenient;
 mod options;
 mod partner_params;
 mod problem;
+mod responses;
+mod result_entry;
 
 pub use actions::{ActionKey, ActionResult, Actions};
 pub use codes::{
@@ -33,7 +35,11 @@ pub use id_info::{IdInfo, IdInfoError};
 pub use ids::{JobId, PartnerId, SmileJobId, UserId};
 pub use image::{ImageKind, ImageType, InvalidImageType};
 pub use job_type::{JobType, ParseJobTypeError};
-pub use lenient::bool_from_json;
+pub use lenient::{ConfidenceValue, Lenient, LenientBool, LenientValue, bool_from_json};
 pub use options::JobOptions;
 pub use partner_params::{PartnerParams, PartnerParamsError, RESERVED_PARTNER_PARAMS_KEYS};
 pub use problem::{Problem, ProblemCode, Problems, UnknownProblemCode};
+pub use responses::{
+    Callback, DecodeError, ErrorBody, ImageLinks, JobResult, JobStatusResponse, PrepUploadResponse,
+};
+pub use result_entry::{EchoedPartnerParams, FinalitySource, Interpretation, ResultEntry};

@@ -2,4 +2,5 @@
 
 mod codes;
 mod problems;
+mod responses;
 mod support;
