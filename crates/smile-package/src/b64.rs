@@ -1,0 +1,283 @@
+//! Strict base64 checking without materialising the decoded image (PROTOCOL.md §6.1 rule 13).
+//!
+//! The text is decoded in fixed-size chunks into a stack buffer: every byte is validated with
+//! the standard alphabet, canonical padding and no trailing bits, the decoded length is counted
+//! and the first bytes are kept for the JPEG/PNG check. The decoded image itself is never stored:
+//! `info.json` carries the caller's original text, so nothing needs it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::ImageFormat;
+
+/// Base64 characters per chunk (a multiple of 4).
+const CHUNK_CHARS: usize = 4096;
+/// Decoded bytes per chunk.
+const CHUNK_BYTES: usize = CHUNK_CHARS / 4 * 3;
+
+/// What was wrong with a base64 image text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Base64Problem {
+    /// The text is empty.
+    Empty,
+    /// The text starts with a `data:` URI prefix.
+    DataUri,
+    /// The text is not strict standard padded base64; the string says where and why.
+    Invalid(String),
+    /// The decoded image would be larger than the limit.
+    TooLarge {
+        /// Decoded size (exact when the text is valid, else the lower bound from its length).
+        decoded: u64,
+    },
+    /// The text decodes, but not to a JPEG or PNG.
+    NotImage,
+}
+
+/// A valid base64 image text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Base64Image {
+    /// Length of the decoded bytes.
+    pub(crate) decoded_len: u64,
+    /// The decoded content's format.
+    pub(crate) format: ImageFormat,
+}
+
+/// Checks `text` as a base64 image no larger than `max_decoded` bytes once decoded.
+pub(crate) fn check_base64_image(
+    text: &str,
+    max_decoded: u64,
+) -> Result<Base64Image, Base64Problem> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() {
+        return Err(Base64Problem::Empty);
+    }
+    if bytes.len() >= 5 && bytes[..5].eq_ignore_ascii_case(b"data:") {
+        return Err(Base64Problem::DataUri);
+    }
+    // Smallest possible decoded size for this length (two padding characters): refuse huge
+    // texts before scanning them.
+    let min_decoded = (bytes.len() as u64 / 4 * 3).saturating_sub(2);
+    if min_decoded > max_decoded {
+        return Err(Base64Problem::TooLarge {
+            decoded: min_decoded,
+        });
+    }
+    let (decoded_len, head) = validate_chunked(bytes)?;
+    if decoded_len > max_decoded {
+        return Err(Base64Problem::TooLarge {
+            decoded: decoded_len,
+        });
+    }
+    match ImageFormat::sniff(head.as_slice()) {
+        Some(format) => Ok(Base64Image {
+            decoded_len,
+            format,
+        }),
+        None => Err(Base64Problem::NotImage),
+    }
+}
+
+/// The first decoded bytes (enough for the longest signature, PNG's 8).
+#[derive(Debug, Default)]
+struct Head {
+    bytes: [u8; 8],
+    len: usize,
+}
+
+impl Head {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Validates the whole text chunk by chunk; returns the decoded length and first bytes.
+fn validate_chunked(bytes: &[u8]) -> Result<(u64, Head), Base64Problem> {
+    let mut buf = [0u8; CHUNK_BYTES];
+    let mut total = 0u64;
+    let mut head = Head::default();
+    let mut offset = 0usize;
+    let mut chunks = bytes.chunks(CHUNK_CHARS).peekable();
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        if !last {
+            // A complete 4096-character chunk may legally end in padding on its own; in the
+            // middle of the text that padding is not allowed.
+            if let Some(pos) = chunk.iter().position(|&b| b == b'=') {
+                return Err(invalid_at(offset + pos, b'='));
+            }
+        }
+        match STANDARD.decode_slice(chunk, &mut buf) {
+            Ok(n) => {
+                if offset == 0 {
+                    head.len = usize::min(n, head.bytes.len());
+                    head.bytes[..head.len].copy_from_slice(&buf[..head.len]);
+                }
+                total += n as u64;
+            }
+            Err(e) => return Err(describe(e, offset, bytes.len())),
+        }
+        offset += chunk.len();
+    }
+    Ok((total, head))
+}
+
+fn describe(e: base64::DecodeSliceError, offset: usize, len: usize) -> Base64Problem {
+    use base64::{DecodeError, DecodeSliceError};
+    match e {
+        DecodeSliceError::DecodeError(DecodeError::InvalidByte(pos, b)) => {
+            invalid_at(offset + pos, b)
+        }
+        DecodeSliceError::DecodeError(DecodeError::InvalidLastSymbol(pos, b)) => {
+            Base64Problem::Invalid(format!(
+                "the symbol {:?} at offset {} leaves non-zero trailing bits (not canonical base64)",
+                char::from(b),
+                offset + pos
+            ))
+        }
+        DecodeSliceError::DecodeError(DecodeError::InvalidLength(_))
+        | DecodeSliceError::DecodeError(DecodeError::InvalidPadding) => {
+            Base64Problem::Invalid(format!(
+                "the text has {len} characters and is not correctly padded with '=' to a multiple of 4"
+            ))
+        }
+        DecodeSliceError::OutputSliceTooSmall => {
+            // Cannot happen: the buffer holds a full chunk. Reported rather than panicking.
+            Base64Problem::Invalid("internal decoder buffer too small".to_owned())
+        }
+    }
+}
+
+fn invalid_at(pos: usize, b: u8) -> Base64Problem {
+    let what = match b {
+        b' ' | b'\t' | b'\r' | b'\n' => {
+            "whitespace or a line break (the text must be one unbroken line)".to_owned()
+        }
+        b'-' | b'_' => format!(
+            "the URL-safe character {:?} (use the standard alphabet with '+' and '/')",
+            char::from(b)
+        ),
+        b'=' => "padding '=' before the end of the text".to_owned(),
+        b if b.is_ascii_graphic() => format!("the character {:?}", char::from(b)),
+        b => format!("the byte 0x{b:02X}"),
+    };
+    Base64Problem::Invalid(format!("not standard base64: {what} at offset {pos}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const JPEG_1PX: &str = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==";
+
+    #[test]
+    fn accepts_jpeg_and_png() {
+        let ok = check_base64_image(JPEG_1PX, 1 << 20).unwrap();
+        assert_eq!(ok.format, ImageFormat::Jpeg);
+        assert_eq!(
+            ok.decoded_len,
+            STANDARD.decode(JPEG_1PX).unwrap().len() as u64
+        );
+        let png = STANDARD.encode(b"\x89PNG\r\n\x1a\nrest");
+        assert_eq!(
+            check_base64_image(&png, 100).unwrap().format,
+            ImageFormat::Png
+        );
+    }
+
+    #[test]
+    fn problems() {
+        assert_eq!(check_base64_image("", 10), Err(Base64Problem::Empty));
+        assert_eq!(
+            check_base64_image("data:image/jpeg;base64,/9j/", 10),
+            Err(Base64Problem::DataUri)
+        );
+        assert_eq!(
+            check_base64_image("DATA:x", 10),
+            Err(Base64Problem::DataUri)
+        );
+        assert_eq!(
+            check_base64_image("aGVsbG8=", 10),
+            Err(Base64Problem::NotImage)
+        );
+        for bad in [
+            "not base64!!",
+            "aGVsbG8",
+            "aGVsbG8==",
+            "aGVsbG9=",
+            "aGVs bG8=",
+            "aGVs\nbG8=",
+            "/9j-4A==",
+            "/9j_4A==",
+            "=aGVsbG8",
+            "a",
+        ] {
+            assert!(
+                matches!(check_base64_image(bad, 100), Err(Base64Problem::Invalid(_))),
+                "{bad:?}"
+            );
+        }
+        let Err(Base64Problem::Invalid(msg)) = check_base64_image("aGVs\nbG8=", 100) else {
+            panic!()
+        };
+        assert!(
+            msg.contains("line break") && msg.contains("offset 4"),
+            "{msg}"
+        );
+        assert!(matches!(
+            check_base64_image(JPEG_1PX, 10),
+            Err(Base64Problem::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn padding_inside_a_long_text_is_rejected() {
+        // A first chunk that is itself canonical ("...AA==") followed by more text.
+        let mut text = "A".repeat(CHUNK_CHARS - 4);
+        text.push_str("AA==");
+        text.push_str("/9j/");
+        assert!(matches!(
+            check_base64_image(&text, 1 << 20),
+            Err(Base64Problem::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn exact_limit() {
+        let data = [&[0xFF, 0xD8, 0xFF][..], &[0u8; 97][..]].concat();
+        let text = STANDARD.encode(&data);
+        assert_eq!(check_base64_image(&text, 100).unwrap().decoded_len, 100);
+        assert_eq!(
+            check_base64_image(&text, 99),
+            Err(Base64Problem::TooLarge { decoded: 100 })
+        );
+    }
+
+    proptest! {
+        /// The chunked validator agrees with a whole-text strict decode, for any text.
+        #[test]
+        fn agrees_with_full_decode(s in "[A-Za-z0-9+/=\\-_ ]{0,40}", n in 0usize..3) {
+            // Repeat to cross chunk boundaries sometimes.
+            let text = s.repeat(1 + n * 150);
+            let full = STANDARD.decode(text.as_bytes());
+            let chunked = validate_chunked(text.as_bytes());
+            match (full, chunked) {
+                (Ok(v), Ok((len, head))) => {
+                    prop_assert_eq!(v.len() as u64, len);
+                    prop_assert_eq!(head.as_slice(), &v[..usize::min(8, v.len())]);
+                }
+                (Err(_), Err(_)) => {}
+                (a, b) => prop_assert!(false, "full {:?} vs chunked {:?}", a.map(|v| v.len()), b),
+            }
+        }
+
+        /// Any bytes that start like a JPEG round-trip through encode + check.
+        #[test]
+        fn encoded_images_pass(tail in proptest::collection::vec(any::<u8>(), 0..10_000)) {
+            let data = [&[0xFF, 0xD8, 0xFF][..], &tail[..]].concat();
+            let text = STANDARD.encode(&data);
+            let ok = check_base64_image(&text, 1 << 20).unwrap();
+            prop_assert_eq!(ok.decoded_len, data.len() as u64);
+        }
+    }
+}

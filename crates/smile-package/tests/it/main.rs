@@ -1,0 +1,9 @@
+//! Integration tests for smile-package (one binary; modules by topic).
+
+mod canonical;
+#[cfg(feature = "reader")]
+mod reader;
+mod roundtrip;
+mod rules;
+mod support;
+mod validation_cases;
