@@ -2,5 +2,6 @@
 
 mod codes;
 mod problems;
+mod props;
 mod responses;
 mod support;
