@@ -121,7 +121,10 @@ impl fmt::Debug for ClientConfig {
 
 impl ClientConfig {
     /// A builder with the required credentials; everything else has defaults.
-    pub fn builder(partner_id: impl Into<PartnerId>, api_key: impl Into<SecretString>) -> ClientConfigBuilder {
+    pub fn builder(
+        partner_id: impl Into<PartnerId>,
+        api_key: impl Into<SecretString>,
+    ) -> ClientConfigBuilder {
         ClientConfigBuilder::new(partner_id, api_key)
     }
 
@@ -468,7 +471,8 @@ mod tests {
             Err(ConfigError::Timeout { name: "upload" })
         ));
         assert!(matches!(
-            b().poll_policy(PollPolicy::default().with_intervals([])).build(),
+            b().poll_policy(PollPolicy::default().with_intervals([]))
+                .build(),
             Err(ConfigError::PollPolicy(_))
         ));
         assert!(matches!(
@@ -476,7 +480,12 @@ mod tests {
             Err(ConfigError::UserAgent(_))
         ));
         // A later valid server replaces an earlier invalid base URL.
-        assert!(b().base_url("ftp://x").server(Server::Production).build().is_ok());
+        assert!(
+            b().base_url("ftp://x")
+                .server(Server::Production)
+                .build()
+                .is_ok()
+        );
     }
 
     #[test]

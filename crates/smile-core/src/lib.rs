@@ -1,18 +1,114 @@
-//! smile-core: the Smile ID v1 protocol without I/O.
+//! The Smile ID v1 protocol without I/O: request builders, response parsing, the
+//! `submit_job` and `get_job_status` state machines, poll and retry policies, and the
+//! transport traits that `smile-blocking` and `smile-async` (or your own HTTP stack) implement.
+//!
+//! Most users want a driver crate instead: `smile-blocking` (ureq) or `smile-async`
+//! (reqwest + tokio). Use `smile-core` directly to plug in another HTTP client, or to run the
+//! protocol in an environment of your own (a job queue, a simulation).
+//!
+//! # Example: the whole SmartSelfie™ Authentication flow over a closure "transport"
+//!
+//! The machine says what to send; whoever drives it sends it and reports back. Here a closure
+//! plays the server, so the example runs without a network:
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use smile_core::{ClientConfig, HttpRequest, HttpResponse, JobOutcome, Machine, Step, SubmitJob, Transport, TransportFailure};
+//! use smile_package::{Image, SubmitRequest};
+//! use smile_sign::Signer;
+//! use smile_types::{JobOptions, JobType, PartnerId, PartnerParams, ResultCategory};
+//!
+//! // A pretend server: answers POST /upload, the PUT and one (signed) job status.
+//! let server_signer = Signer::new(PartnerId::new("085"), "api-key");
+//! let server = move |req: HttpRequest| -> Result<HttpResponse, TransportFailure> {
+//!     let body = match req.uri().path() {
+//!         "/v1/upload" => r#"{"upload_url":"https://uploads.example/x?sig=1","smile_job_id":"0000000001","code":"2202"}"#.to_owned(),
+//!         "/x" => String::new(), // the zip PUT
+//!         _ => {
+//!             let s = server_signer.sign("2024-01-01T00:00:05.000Z");
+//!             format!(r#"{{"timestamp":"2024-01-01T00:00:05.000Z","signature":"{s}","job_complete":true,"job_success":true,"code":"2302","result":{{"ResultCode":"0820","ResultText":"Machine Judgement - PASS","IsFinalResult":"true"}}}}"#)
+//!         }
+//!     };
+//!     Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
+//! };
+//!
+//! let config = ClientConfig::builder("085", "api-key").build()?;
+//! let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+//! let request = SubmitRequest::new(
+//!     PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
+//!     vec![Image::selfie_bytes(jpeg.clone()), Image::liveness_bytes(jpeg)],
+//! )
+//! .with_options(JobOptions { return_job_status: true, ..JobOptions::default() });
+//!
+//! // The driver loop (smile-blocking does exactly this, with ureq and a real clock).
+//! let mut machine = SubmitJob::new(&config, request)?;
+//! let mut now = UNIX_EPOCH + Duration::from_secs(1_704_067_200);
+//! let outcome = loop {
+//!     match machine.next(now) {
+//!         Step::Send(req) => machine.on_response(server.send(req)),
+//!         Step::Wait(d) => now += d,
+//!         Step::Done(result) => break result?,
+//!     }
+//! };
+//! assert!(outcome.is_final_approval());
+//! assert_eq!(outcome.category(), Some(ResultCategory::Approved));
+//! # Ok::<(), smile_core::Error>(())
+//! ```
+//!
+//! # What the machines guarantee
+//!
+//! * Input is validated and every image read **before** the first request
+//!   ([`Error::InvalidInput`] lists every problem; nothing is sent).
+//! * Every request is signed with a fresh timestamp; every `job_status` response's signature
+//!   is verified ([`Error::ResponseSignatureInvalid`] otherwise, never retried).
+//! * `POST /upload` is never retried; a transport failure there says the job may exist.
+//! * Polling never runs forever and never returns an incomplete status as a result
+//!   ([`Error::PollTimeout`] carries the last status).
+//! * A result that is not final (provisional, under review) is reported as such:
+//!   [`JobOutcome::is_final`] is `false`, and the final result arrives by callback.
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]; its documentation has a table of what each variant means and
+//! whether a job may exist on the server.
+//!
+//! # Transport contract
+//!
+//! See [`Transport`]: return every HTTP status as `Ok`, follow no redirects, honour the
+//! [`RequestTimeout`] extension, send bodies with `Content-Length`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod config;
+mod error;
+mod machine;
+mod outcome;
 mod policy;
+pub mod requests;
+mod responses;
 mod server;
 mod transport;
 
-pub use config::{ClientConfig, ClientConfigBuilder, ConfigError, SDK_VERSION, SOURCE_SDK, Timeouts, default_user_agent};
-pub use policy::{PollPolicy, RetryPolicy, is_transient_status, parse_retry_after, retry_after_of};
-pub use server::{BaseUrl, BaseUrlError, BaseUrlProblem, PRODUCTION_BASE_URL, SANDBOX_BASE_URL, Server, ServerError};
-pub use transport::{
-    AsyncTransport, HttpRequest, HttpResponse, MAX_RESPONSE_BODY_BYTES, RequestKind, RequestTimeout, Transport,
-    TransportFailure, TransportFailureKind, request_kind, request_timeout,
+pub use config::{
+    ClientConfig, ClientConfigBuilder, ConfigError, SDK_VERSION, SOURCE_SDK, Timeouts,
+    default_user_agent,
 };
-pub use secrecy::SecretString;
+pub use error::{Error, MAX_ERROR_BODY_BYTES};
+pub use machine::{GetJobStatus, JobStatusOptions, Machine, Step, SubmitJob};
+pub use outcome::JobOutcome;
+pub use policy::{PollPolicy, RetryPolicy, is_transient_status, parse_retry_after, retry_after_of};
+pub use responses::{api_error, parse_job_status, parse_prep_upload};
+pub use server::{
+    BaseUrl, BaseUrlError, BaseUrlProblem, PRODUCTION_BASE_URL, SANDBOX_BASE_URL, Server,
+    ServerError,
+};
+pub use transport::{
+    AsyncTransport, HttpRequest, HttpResponse, MAX_RESPONSE_BODY_BYTES, RequestKind,
+    RequestTimeout, Transport, TransportFailure, TransportFailureKind, request_kind,
+    request_timeout,
+};
+
+/// The random-number generator used for retry jitter (re-exported for [`RetryPolicy::backoff`]).
 pub use fastrand;
+/// The secret string type of the API key.
+pub use secrecy::SecretString;

@@ -361,7 +361,9 @@ mod tests {
     fn backoff_grows_and_caps() {
         let p = RetryPolicy::default().without_jitter();
         let mut rng = fastrand::Rng::with_seed(7);
-        let b: Vec<u128> = (1..=6).map(|n| p.backoff(n, &mut rng).as_millis()).collect();
+        let b: Vec<u128> = (1..=6)
+            .map(|n| p.backoff(n, &mut rng).as_millis())
+            .collect();
         assert_eq!(b, [500, 1000, 2000, 4000, 8000, 8000]);
         assert_eq!(p.backoff(u32::MAX, &mut rng), Duration::from_secs(8));
         let j = RetryPolicy::default();
@@ -376,7 +378,10 @@ mod tests {
     fn delay_for_honours_retry_after() {
         let p = RetryPolicy::default().without_jitter();
         let mut rng = fastrand::Rng::with_seed(7);
-        assert_eq!(p.delay_for(1, None, &mut rng), Some(Duration::from_millis(500)));
+        assert_eq!(
+            p.delay_for(1, None, &mut rng),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(
             p.delay_for(1, Some(Duration::from_secs(3)), &mut rng),
             Some(Duration::from_secs(3))
@@ -386,7 +391,10 @@ mod tests {
             Some(Duration::from_secs(1))
         );
         assert_eq!(p.delay_for(3, None, &mut rng), None);
-        assert_eq!(p.delay_for(1, Some(Duration::from_secs(31)), &mut rng), None);
+        assert_eq!(
+            p.delay_for(1, Some(Duration::from_secs(31)), &mut rng),
+            None
+        );
         assert_eq!(RetryPolicy::none().delay_for(1, None, &mut rng), None);
     }
 
@@ -404,7 +412,11 @@ mod tests {
             "Sunday, 06-Nov-94 08:49:47 GMT",
             "Sun Nov  6 08:49:47 1994",
         ] {
-            assert_eq!(parse_retry_after(date, now), Some(Duration::from_secs(10)), "{date}");
+            assert_eq!(
+                parse_retry_after(date, now),
+                Some(Duration::from_secs(10)),
+                "{date}"
+            );
         }
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
@@ -415,7 +427,10 @@ mod tests {
         }
         let mut h = http::HeaderMap::new();
         assert_eq!(retry_after_of(&h, now), None);
-        h.insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
+        h.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("5"),
+        );
         assert_eq!(retry_after_of(&h, now), Some(Duration::from_secs(5)));
     }
 

@@ -110,7 +110,11 @@ impl BaseUrl {
         let Some((scheme, rest)) = value.split_once("://") else {
             return err(BaseUrlProblem::NoScheme);
         };
-        if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
             return err(BaseUrlProblem::NoScheme);
         }
         let https = if scheme.eq_ignore_ascii_case("https") {
@@ -371,7 +375,10 @@ mod tests {
         assert!(!p.is_loopback());
         assert!(BaseUrl::parse("http://127.8.9.1/v1").unwrap().is_loopback());
         let s = Server::Sandbox.base_url();
-        assert_eq!(s.endpoint("upload"), "https://testapi.smileidentity.com/v1/upload");
+        assert_eq!(
+            s.endpoint("upload"),
+            "https://testapi.smileidentity.com/v1/upload"
+        );
         assert_eq!(Server::Production.base_url().as_str(), PRODUCTION_BASE_URL);
     }
 

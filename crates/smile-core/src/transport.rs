@@ -176,7 +176,10 @@ impl TransportFailure {
 
     /// Attaches the underlying error (returned by [`std::error::Error::source`]).
     #[must_use]
-    pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -199,7 +202,9 @@ impl TransportFailure {
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind,
-            TransportFailureKind::Connect | TransportFailureKind::Timeout | TransportFailureKind::Io
+            TransportFailureKind::Connect
+                | TransportFailureKind::Timeout
+                | TransportFailureKind::Io
         )
     }
 }
@@ -226,7 +231,9 @@ impl fmt::Display for TransportFailure {
 
 impl StdError for TransportFailure {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -300,7 +307,8 @@ mod tests {
             Err(TransportFailure::timeout("after 3 s"))
         });
         let mut req = http::Request::new(Vec::new());
-        req.extensions_mut().insert(RequestTimeout(Duration::from_secs(3)));
+        req.extensions_mut()
+            .insert(RequestTimeout(Duration::from_secs(3)));
         req.extensions_mut().insert(RequestKind::JobStatus);
         let e = t.send(req).unwrap_err();
         assert_eq!(e.kind(), TransportFailureKind::Timeout);
@@ -312,9 +320,8 @@ mod tests {
 
     #[test]
     fn async_closures_are_transports() {
-        let t: Arc<dyn AsyncTransport> = Arc::new(|_r: HttpRequest| async {
-            Ok(http::Response::new(b"ok".to_vec()))
-        });
+        let t: Arc<dyn AsyncTransport> =
+            Arc::new(|_r: HttpRequest| async { Ok(http::Response::new(b"ok".to_vec())) });
         // Poll the future by hand: it is ready at once.
         let fut = t.send(http::Request::new(Vec::new()));
         let waker = std::task::Waker::noop();

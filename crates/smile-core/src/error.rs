@@ -1,0 +1,359 @@
+//! The error type of every call.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+use smile_sign::VerifyError;
+use smile_types::{ApiErrorCode, JobId, JobStatusResponse, Problems, SmileJobId};
+
+use crate::config::ConfigError;
+use crate::transport::{RequestKind, TransportFailure};
+
+/// The most of an error response body kept in [`Error::Api`] and friends (64 KiB).
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything that can go wrong in a Smile ID call.
+///
+/// The variants separate what happened, so callers can react precisely:
+///
+/// | variant | what happened | did a job get created? |
+/// |---|---|---|
+/// | [`InvalidInput`](Self::InvalidInput) | local validation failed; **nothing was sent** | no |
+/// | [`Config`](Self::Config) | an invalid client or policy setting | no |
+/// | [`JobAlreadyExists`](Self::JobAlreadyExists) | Smile code 2215: the `job_id` is taken | an earlier one |
+/// | [`Api`](Self::Api) | the server answered with an error status (or a 2xx error body) | `smile_job_id` says |
+/// | [`Transport`](Self::Transport) | no HTTP response (connect, timeout, broken connection) | `smile_job_id` says; on `POST /upload`, **maybe** |
+/// | [`UnexpectedResponse`](Self::UnexpectedResponse) | a 2xx response that is not what the protocol promises | `smile_job_id` says |
+/// | [`UploadFailed`](Self::UploadFailed) | the job exists but the zip `PUT` failed | yes |
+/// | [`ResponseSignatureInvalid`](Self::ResponseSignatureInvalid) | a `job_status` response failed signature verification | yes |
+/// | [`PollTimeout`](Self::PollTimeout) | polling reached its deadline; carries the last status | yes |
+/// | [`NoResult`](Self::NoResult) | the job is complete but its `result` is a message, not a result entry | yes |
+/// | [`Package`](Self::Package) | the upload zip could not be built (format limits) | yes |
+/// | [`InvalidState`](Self::InvalidState) | a protocol machine was driven out of order (driver bug) | unknown |
+///
+/// Every error raised after `POST /upload` succeeded carries the `smile_job_id`
+/// ([`smile_job_id`](Self::smile_job_id)).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input breaks one or more rules of PROTOCOL.md §6; every problem is listed and no
+    /// request was sent.
+    #[error("invalid input, nothing was sent: {problems}")]
+    InvalidInput {
+        /// All problems found.
+        problems: Problems,
+    },
+
+    /// An invalid client or policy setting.
+    #[error("invalid configuration")]
+    Config(#[from] ConfigError),
+
+    /// `POST /upload` answered Smile code 2215: a job with this `job_id` already exists. Use a
+    /// new `job_id` for a new attempt, or set `resume_existing_job` to upload to the existing
+    /// job.
+    #[error(
+        "job_id {job_id} already exists (Smile code 2215): use a new job_id, or set resume_existing_job to upload to the existing job"
+    )]
+    JobAlreadyExists {
+        /// The `job_id` that is taken.
+        job_id: JobId,
+        /// The server's message.
+        message: Option<String>,
+    },
+
+    /// The server answered with an error: a non-2xx status, or a 2xx body carrying `error`
+    /// instead of the expected fields.
+    #[error("{during} failed: {}", api_summary(*.status, .code.as_ref(), .message.as_deref(), .smile_job_id.as_ref()))]
+    Api {
+        /// The call that failed.
+        during: RequestKind,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The Smile error code (`"2205"`, ...), when the body has one.
+        code: Option<ApiErrorCode>,
+        /// The body's `error` (else `message`) text, when the body is JSON and has one.
+        message: Option<String>,
+        /// The raw body text (lossy UTF-8, at most [`MAX_ERROR_BODY_BYTES`]).
+        body: String,
+        /// The job, when the error came after `POST /upload` succeeded.
+        smile_job_id: Option<SmileJobId>,
+    },
+
+    /// No HTTP response was received.
+    #[error("{during} got no response{}", transport_context(*.during, .smile_job_id.as_ref()))]
+    Transport {
+        /// The call that failed.
+        during: RequestKind,
+        /// The job, when the failure came after `POST /upload` succeeded.
+        smile_job_id: Option<SmileJobId>,
+        /// The transport's failure.
+        #[source]
+        source: TransportFailure,
+    },
+
+    /// A 2xx response that does not hold what the protocol promises (not JSON, a required
+    /// field missing, an unusable upload URL).
+    #[error("{during} returned an unexpected response (HTTP {status}): {problem}{}", job_suffix(.smile_job_id.as_ref()))]
+    UnexpectedResponse {
+        /// The call.
+        during: RequestKind,
+        /// The HTTP status.
+        status: StatusCode,
+        /// What is wrong, naming the field.
+        problem: String,
+        /// The raw body text (lossy UTF-8, at most [`MAX_ERROR_BODY_BYTES`]).
+        body: String,
+        /// The job, when the response came after `POST /upload` succeeded.
+        smile_job_id: Option<SmileJobId>,
+    },
+
+    /// The job exists on the server (`POST /upload` succeeded) but the zip could not be
+    /// uploaded. Resubmit with the same `job_id` and `resume_existing_job` to try again.
+    #[error("upload of job {smile_job_id} (job_id {job_id}) failed: {}", upload_summary(*.status, .body, .source.as_deref()))]
+    UploadFailed {
+        /// The job created by `POST /upload`.
+        smile_job_id: SmileJobId,
+        /// The partner's job id.
+        job_id: JobId,
+        /// The HTTP status of the last `PUT`, when it got a response.
+        status: Option<StatusCode>,
+        /// The last response's body (e.g. the storage service's XML), at most
+        /// [`MAX_ERROR_BODY_BYTES`].
+        body: String,
+        /// The transport failure, when the last `PUT` got no response.
+        #[source]
+        source: Option<Box<TransportFailure>>,
+    },
+
+    /// A `job_status` response failed signature verification (PROTOCOL.md §3.4). The status
+    /// was not used and the request was not retried: a forged or corrupted status is not a
+    /// transient failure.
+    #[error("job_status response for job_id {job_id}{} has an invalid signature", job_suffix(.smile_job_id.as_ref()))]
+    ResponseSignatureInvalid {
+        /// The job, when known.
+        smile_job_id: Option<SmileJobId>,
+        /// The partner's job id.
+        job_id: JobId,
+        /// Why verification failed.
+        #[source]
+        source: VerifyError,
+    },
+
+    /// Polling reached its deadline (or `max_polls`) before the job completed. The job is
+    /// still running: its result will reach the callback, or ask again with
+    /// `get_job_status`.
+    #[error("job {smile_job_id} (job_id {job_id}) did not complete within {elapsed:?} ({polls} polls){}", last_status_summary(.last_status.as_deref()))]
+    PollTimeout {
+        /// The job.
+        smile_job_id: SmileJobId,
+        /// The partner's job id.
+        job_id: JobId,
+        /// How many polls were sent.
+        polls: u32,
+        /// Time from the end of the upload to giving up.
+        elapsed: Duration,
+        /// The last verified (incomplete) status, if any poll succeeded.
+        last_status: Option<Box<JobStatusResponse>>,
+    },
+
+    /// `job_status` says the job is complete, but `result` is a message (or absent) instead
+    /// of a result entry, so there is no result code to act on.
+    #[error("job {smile_job_id} (job_id {job_id}) is complete but has no result entry{}", message_suffix(.message.as_deref()))]
+    NoResult {
+        /// The job.
+        smile_job_id: SmileJobId,
+        /// The partner's job id.
+        job_id: JobId,
+        /// The `result` text, when it was a string.
+        message: Option<String>,
+        /// The whole verified status.
+        status: Box<JobStatusResponse>,
+    },
+
+    /// The job was created but its upload package could not be built (a zip-format limit such
+    /// as 4 GiB; validation makes this practically impossible).
+    #[error("the upload package for job {smile_job_id} could not be built")]
+    Package {
+        /// The job created by `POST /upload`.
+        smile_job_id: SmileJobId,
+        /// Why.
+        #[source]
+        source: smile_package::BuildError,
+    },
+
+    /// A protocol machine was driven out of order (a driver bug, not a server problem).
+    #[error("protocol machine misuse: {0}")]
+    InvalidState(&'static str),
+}
+
+impl Error {
+    /// The Smile job id, for errors raised after the job was created.
+    #[must_use]
+    pub fn smile_job_id(&self) -> Option<&SmileJobId> {
+        match self {
+            Self::Api { smile_job_id, .. }
+            | Self::Transport { smile_job_id, .. }
+            | Self::UnexpectedResponse { smile_job_id, .. }
+            | Self::ResponseSignatureInvalid { smile_job_id, .. } => smile_job_id.as_ref(),
+            Self::UploadFailed { smile_job_id, .. }
+            | Self::PollTimeout { smile_job_id, .. }
+            | Self::NoResult { smile_job_id, .. }
+            | Self::Package { smile_job_id, .. } => Some(smile_job_id),
+            _ => None,
+        }
+    }
+
+    /// The Smile error code, for API errors that carry one (and `"2215"` for
+    /// [`JobAlreadyExists`](Self::JobAlreadyExists)).
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } => code.as_ref().map(ApiErrorCode::as_str),
+            Self::JobAlreadyExists { .. } => Some("2215"),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for errors that came with a response.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => Some(*status),
+            Self::UploadFailed { status, .. } => *status,
+            Self::JobAlreadyExists { .. } => Some(StatusCode::BAD_REQUEST),
+            _ => None,
+        }
+    }
+
+    /// Whether the job may exist on the server although this call failed: any error after
+    /// `POST /upload` succeeded, and a transport failure of `POST /upload` itself (the request
+    /// may have reached the server). Resubmit such a job with the same `job_id` and
+    /// `resume_existing_job`, never with a new `job_id` (that would be a second, billed job).
+    #[must_use]
+    pub fn job_may_exist(&self) -> bool {
+        self.smile_job_id().is_some()
+            || matches!(
+                self,
+                Self::Transport {
+                    during: RequestKind::PrepUpload,
+                    ..
+                } | Self::JobAlreadyExists { .. }
+            )
+    }
+
+    /// Whether a later identical call might succeed (a transport failure or HTTP 408, 429,
+    /// 5xx).
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { source, .. } => source.is_transient(),
+            Self::Api { status, .. } => crate::policy::is_transient_status(*status),
+            _ => false,
+        }
+    }
+}
+
+fn job_suffix(id: Option<&SmileJobId>) -> String {
+    id.map(|id| format!(" (job {id})")).unwrap_or_default()
+}
+
+fn message_suffix(m: Option<&str>) -> String {
+    m.map(|m| format!(": server said {m:?}"))
+        .unwrap_or_default()
+}
+
+fn api_summary(
+    status: StatusCode,
+    code: Option<&ApiErrorCode>,
+    message: Option<&str>,
+    id: Option<&SmileJobId>,
+) -> String {
+    let mut s = format!("HTTP {status}");
+    if let Some(c) = code {
+        s.push_str(&format!(", Smile code {}", c.as_str()));
+    }
+    match message {
+        Some(m) => s.push_str(&format!(": {m}")),
+        None => s.push_str(" (no error message in the body)"),
+    }
+    s.push_str(&job_suffix(id));
+    s
+}
+
+fn transport_context(during: RequestKind, id: Option<&SmileJobId>) -> String {
+    if during == RequestKind::PrepUpload {
+        " (the job may have been created: resubmit with the same job_id and resume_existing_job, not a new job_id)".to_owned()
+    } else {
+        job_suffix(id)
+    }
+}
+
+fn upload_summary(
+    status: Option<StatusCode>,
+    body: &str,
+    source: Option<&TransportFailure>,
+) -> String {
+    match (status, source) {
+        (Some(s), _) => {
+            let snippet: String = body.chars().take(200).collect();
+            if snippet.is_empty() {
+                format!("HTTP {s}")
+            } else {
+                format!("HTTP {s}: {snippet}")
+            }
+        }
+        (None, Some(_)) => "no response".to_owned(),
+        (None, None) => "unknown failure".to_owned(),
+    }
+}
+
+fn last_status_summary(s: Option<&JobStatusResponse>) -> String {
+    match s {
+        None => "; no status was received".to_owned(),
+        Some(s) => match &s.result {
+            smile_types::JobResult::Message(m) => format!("; last result message: {m:?}"),
+            smile_types::JobResult::Entry(e) => match &e.result_code {
+                Some(c) => format!("; last result code {}", c.as_str()),
+                None => "; last status incomplete".to_owned(),
+            },
+            _ => "; last status incomplete".to_owned(),
+        },
+    }
+}
+
+/// Lossy UTF-8 text of at most [`MAX_ERROR_BODY_BYTES`] of `body`.
+pub(crate) fn bounded_text(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(MAX_ERROR_BODY_BYTES)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
+impl fmt::Display for crate::outcome::JobOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Submitted { smile_job_id, .. } => {
+                write!(
+                    f,
+                    "job {smile_job_id} submitted; the result will reach the callback"
+                )
+            }
+            Self::Completed {
+                smile_job_id,
+                interpretation,
+                ..
+            } => {
+                let code = interpretation.code.as_ref().map_or("none", |c| c.as_str());
+                write!(
+                    f,
+                    "job {smile_job_id}: result code {code}, {:?}, {}",
+                    interpretation.category,
+                    if interpretation.is_final {
+                        "final"
+                    } else {
+                        "NOT final (the final result arrives by callback)"
+                    }
+                )
+            }
+        }
+    }
+}

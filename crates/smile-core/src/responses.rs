@@ -1,0 +1,317 @@
+//! Response parsing and classification (PROTOCOL.md §2.2, §5.4, §7.2, §7.3).
+
+use http::StatusCode;
+use serde_json::{Map, Value};
+use smile_sign::Signer;
+use smile_types::{ErrorBody, JobId, JobStatusResponse, PrepUploadResponse, SmileJobId};
+
+use crate::error::{Error, bounded_text};
+use crate::transport::{HttpResponse, RequestKind};
+
+/// Builds [`Error::Api`] from an error response (any status; the body may be JSON with
+/// `error`/`message`/`code`, or not JSON at all).
+#[must_use]
+pub fn api_error(
+    during: RequestKind,
+    response: &HttpResponse,
+    smile_job_id: Option<&SmileJobId>,
+) -> Error {
+    let body = response.body();
+    let parsed = ErrorBody::from_json(body).ok();
+    Error::Api {
+        during,
+        status: response.status(),
+        code: parsed.as_ref().and_then(ErrorBody::api_code),
+        message: parsed.as_ref().and_then(ErrorBody::text).map(str::to_owned),
+        body: bounded_text(body),
+        smile_job_id: smile_job_id.cloned(),
+    }
+}
+
+fn unexpected(
+    during: RequestKind,
+    response: &HttpResponse,
+    problem: impl Into<String>,
+    smile_job_id: Option<&SmileJobId>,
+) -> Error {
+    Error::UnexpectedResponse {
+        during,
+        status: response.status(),
+        problem: problem.into(),
+        body: bounded_text(response.body()),
+        smile_job_id: smile_job_id.cloned(),
+    }
+}
+
+/// The JSON object of a 2xx body, or the error that describes why there is none.
+fn object_of(
+    during: RequestKind,
+    response: &HttpResponse,
+    smile_job_id: Option<&SmileJobId>,
+) -> Result<Map<String, Value>, Error> {
+    match serde_json::from_slice::<Value>(response.body()) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(unexpected(
+            during,
+            response,
+            "the body is JSON but not an object",
+            smile_job_id,
+        )),
+        Err(_) => Err(unexpected(
+            during,
+            response,
+            "the body is not JSON",
+            smile_job_id,
+        )),
+    }
+}
+
+/// A 2xx body that carries `error` (or `success: false`) and lacks `required` is an API error
+/// (PROTOCOL.md §2.2: the official SDKs return such bodies as success).
+fn error_in_success(
+    during: RequestKind,
+    response: &HttpResponse,
+    map: &Map<String, Value>,
+    required: &str,
+    smile_job_id: Option<&SmileJobId>,
+) -> Option<Error> {
+    if map.contains_key(required) {
+        return None;
+    }
+    let eb = ErrorBody::from_map(map.clone());
+    eb.is_error().then(|| Error::Api {
+        during,
+        status: response.status(),
+        code: eb.api_code(),
+        message: eb.text().map(str::to_owned),
+        body: bounded_text(response.body()),
+        smile_job_id: smile_job_id.cloned(),
+    })
+}
+
+/// Parses a 2xx `POST /upload` response: `upload_url` and `smile_job_id` are required, the
+/// whole object is kept (it becomes `info.json`'s `server_information`).
+///
+/// `smile_job_id` is the job already known (for a re-prep), used to tag errors.
+///
+/// # Errors
+/// [`Error::Api`] for an error body with a 2xx status, [`Error::UnexpectedResponse`] for
+/// anything else that is not a valid prep-upload response.
+pub fn parse_prep_upload(
+    response: &HttpResponse,
+    smile_job_id: Option<&SmileJobId>,
+) -> Result<PrepUploadResponse, Error> {
+    let during = RequestKind::PrepUpload;
+    let map = object_of(during, response, smile_job_id)?;
+    if let Some(e) = error_in_success(during, response, &map, "upload_url", smile_job_id) {
+        return Err(e);
+    }
+    PrepUploadResponse::from_map(map)
+        .map_err(|e| unexpected(during, response, e.to_string(), smile_job_id))
+}
+
+/// Parses and **verifies** a 2xx `POST /job_status` response (PROTOCOL.md §3.4, §7.2).
+///
+/// # Errors
+/// [`Error::ResponseSignatureInvalid`] when `timestamp`/`signature` are missing or do not
+/// verify; [`Error::Api`] for an error body with a 2xx status; [`Error::UnexpectedResponse`]
+/// when the body is not a JSON object.
+pub fn parse_job_status(
+    response: &HttpResponse,
+    signer: &Signer,
+    job_id: &JobId,
+    smile_job_id: Option<&SmileJobId>,
+) -> Result<JobStatusResponse, Error> {
+    let during = RequestKind::JobStatus;
+    let map = object_of(during, response, smile_job_id)?;
+    if let Some(e) = error_in_success(during, response, &map, "job_complete", smile_job_id) {
+        return Err(e);
+    }
+    if let Err(source) = signer.verify_object(&map) {
+        return Err(Error::ResponseSignatureInvalid {
+            smile_job_id: smile_job_id.cloned(),
+            job_id: job_id.clone(),
+            source,
+        });
+    }
+    Ok(JobStatusResponse::from_map(map))
+}
+
+/// Whether a response status is a success (any 2xx).
+pub(crate) fn is_success(status: StatusCode) -> bool {
+    status.is_success()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smile_types::PartnerId;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    fn samples() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/interop/job_status_responses.json"
+        );
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn sample(v: &Value, name: &str) -> HttpResponse {
+        let s = v["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no sample {name}"));
+        resp(
+            u16::try_from(s["http_status"].as_u64().unwrap()).unwrap(),
+            s["body_text"].as_str().unwrap(),
+        )
+    }
+
+    fn signer(v: &Value) -> Signer {
+        Signer::new(
+            PartnerId::new(v["signing"]["partner_id"].as_str().unwrap()),
+            v["signing"]["api_key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    #[test]
+    fn job_status_samples() {
+        let v = samples();
+        let signer = signer(&v);
+        let job = JobId::new("job-0002");
+        for s in v["samples"].as_array().unwrap() {
+            let name = s["name"].as_str().unwrap();
+            let r = sample(&v, name);
+            let expect = &s["expect"];
+            if !r.status().is_success() {
+                if name.starts_with("put_") {
+                    continue;
+                }
+                let e = api_error(RequestKind::JobStatus, &r, None);
+                let Error::Api {
+                    code,
+                    message,
+                    body,
+                    status,
+                    ..
+                } = &e
+                else {
+                    panic!("{name}: {e:?}")
+                };
+                assert_eq!(*status, r.status(), "{name}");
+                assert_eq!(
+                    code.as_ref().map(|c| c.as_str()),
+                    expect["code"].as_str(),
+                    "{name}"
+                );
+                if let Some(m) = expect["message"].as_str() {
+                    assert_eq!(message.as_deref(), Some(m), "{name}");
+                }
+                assert_eq!(body, s["body_text"].as_str().unwrap(), "{name}");
+                let transient = expect["sdk_outcome"]
+                    .as_str()
+                    .unwrap()
+                    .contains("transient");
+                assert_eq!(e.is_transient(), transient, "{name}");
+                continue;
+            }
+            match parse_job_status(&r, &signer, &job, None) {
+                Ok(st) => {
+                    assert_eq!(expect["signature_valid"], true, "{name}");
+                    assert_eq!(st.job_complete, expect["job_complete"].as_bool(), "{name}");
+                    if let Some(code) = expect["result_code"].as_str() {
+                        let i = st.interpret(None).unwrap();
+                        assert_eq!(i.code.unwrap().as_str(), code, "{name}");
+                    }
+                }
+                Err(Error::ResponseSignatureInvalid { job_id, .. }) => {
+                    assert_ne!(expect["signature_valid"], true, "{name}");
+                    assert_eq!(job_id, job);
+                }
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn error_bodies() {
+        let xml = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>";
+        let e = api_error(RequestKind::Upload, &resp(403, xml), None);
+        assert!(matches!(&e, Error::Api { code: None, message: None, body, .. } if body == xml));
+        assert!(e.to_string().contains("HTTP 403"), "{e}");
+
+        let big = "x".repeat(100_000);
+        let Error::Api { body, .. } = api_error(RequestKind::PrepUpload, &resp(500, &big), None)
+        else {
+            panic!()
+        };
+        assert_eq!(body.len(), crate::error::MAX_ERROR_BODY_BYTES);
+
+        let e = api_error(
+            RequestKind::PrepUpload,
+            &resp(
+                401,
+                r#"{"code":2205,"error":"You're not authorized to do that."}"#,
+            ),
+            None,
+        );
+        assert_eq!(e.code(), Some("2205"));
+        assert!(e.to_string().contains("2205") && e.to_string().contains("not authorized"));
+    }
+
+    #[test]
+    fn prep_upload_parsing() {
+        let ok = resp(
+            200,
+            r#"{"upload_url":"https://u.example/x?a=1","ref_id":"r","smile_job_id":57,"camera_config":null,"code":"2202","extra":1}"#,
+        );
+        let p = parse_prep_upload(&ok, None).unwrap();
+        assert_eq!(p.smile_job_id.as_str(), "57");
+        assert_eq!(p.raw.keys().last().unwrap(), "extra");
+
+        let e =
+            parse_prep_upload(&resp(200, r#"{"error":"boom","code":"2201"}"#), None).unwrap_err();
+        assert!(
+            matches!(&e, Error::Api { status, .. } if *status == 200),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), Some("2201"));
+
+        for (body, needle) in [
+            (r#"{"smile_job_id":"1"}"#, "upload_url"),
+            (r#"{"upload_url":"https://x"}"#, "smile_job_id"),
+            ("<html>", "not JSON"),
+            ("[1]", "not an object"),
+            (r#"{"upload_url":""}"#, "upload_url"),
+        ] {
+            let e = parse_prep_upload(&resp(200, body), None).unwrap_err();
+            assert!(
+                matches!(&e, Error::UnexpectedResponse { problem, .. } if problem.contains(needle)),
+                "{body}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_in_2xx_job_status() {
+        let v = samples();
+        let signer = signer(&v);
+        let e = parse_job_status(
+            &resp(200, r#"{"error":"No such job","code":"2301"}"#),
+            &signer,
+            &JobId::new("j"),
+            Some(&SmileJobId::new("1")),
+        )
+        .unwrap_err();
+        assert!(matches!(&e, Error::Api { .. }), "{e:?}");
+        assert_eq!(e.smile_job_id().unwrap().as_str(), "1");
+    }
+}
