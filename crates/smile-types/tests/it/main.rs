@@ -3,5 +3,6 @@
 mod codes;
 mod problems;
 mod props;
+mod requests;
 mod responses;
 mod support;
