@@ -3,12 +3,12 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use smile_types::{Callback, JobId, SmileJobId};
 
-type Callback = Map<String, Value>;
+use crate::dedupe::CallbackState;
 use crate::signer::{Signer, VerifyError, json_type, string_field};
 use crate::timestamp::{TimestampError, parse_timestamp};
-use smile_types::{JobId, SmileJobId};
 
 /// Verifies callback bodies posted by Smile ID: size limit, JSON object, signature over the
 /// body's own `timestamp`, and freshness (PROTOCOL.md §9.2).
@@ -96,7 +96,8 @@ impl CallbackVerifier {
     /// Verifies the raw callback `body` received at `now`.
     ///
     /// Steps, in order: size limit, JSON object, signature over the body's `timestamp` text as
-    /// received (strict base64, constant time), timestamp parse, freshness, typed decoding.
+    /// received (strict base64, constant time), timestamp parse, freshness. The body is then
+    /// decoded leniently into a [`Callback`], which cannot fail for a JSON object.
     ///
     /// # Errors
     ///
@@ -133,8 +134,11 @@ impl CallbackVerifier {
                 return Err(CallbackError::Stale { skew, tolerance });
             }
         }
-        let (callback, dedupe_key) =
-            decode_callback(object).map_err(|source| CallbackError::Decode { source })?;
+        // Lenient decoding never fails for an object (PROTOCOL.md §7.3): members of unexpected
+        // types are kept in `extra`.
+        let callback = Callback::from_map(object);
+        let (smile_job_id, job_id) = callback.dedupe_key();
+        let dedupe_key = DedupeKey::new(smile_job_id.cloned(), job_id.cloned());
         Ok(VerifiedCallback {
             callback,
             dedupe_key,
@@ -143,33 +147,30 @@ impl CallbackVerifier {
     }
 }
 
-/// Decodes a verified body into the typed callback and its dedupe key.
-fn decode_callback(object: Map<String, Value>) -> Result<(Callback, DedupeKey), serde_json::Error> {
-    let id = |v: Option<&Value>| v.cloned().unwrap_or(Value::Null);
-    let smile_job_id: Option<SmileJobId> = serde_json::from_value(id(object.get("SmileJobID")))?;
-    let job_id: Option<JobId> = match object.get("PartnerParams") {
-        Some(Value::Object(params)) => serde_json::from_value(id(params.get("job_id")))?,
-        _ => None,
-    };
-    Ok((
-        object,
-        DedupeKey {
-            smile_job_id,
-            job_id,
-        },
-    ))
-}
-
 /// A callback that passed [`CallbackVerifier::verify`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct VerifiedCallback {
-    /// The callback body.
+    /// The callback, decoded leniently (a [`smile_types::ResultEntry`] plus `timestamp` and
+    /// `signature`; unknown members are kept).
     pub callback: Callback,
     /// The key to deduplicate deliveries by: (`SmileJobID`, `PartnerParams.job_id`).
     pub dedupe_key: DedupeKey,
     /// The callback's `timestamp`, parsed.
     pub issued_at: SystemTime,
+}
+
+impl VerifiedCallback {
+    /// The state to store for this callback's job and compare the next delivery against with
+    /// [`supersedes`](crate::supersedes): result code, timestamp and finality
+    /// ([`smile_types::ResultEntry::interpret`]: `IsFinalResult`, else the result-code table,
+    /// else not final). `None` when the callback has no `ResultCode`.
+    #[must_use]
+    pub fn state(&self) -> Option<CallbackState> {
+        let code = self.callback.result_code.clone()?;
+        let is_final = self.callback.interpret(None).is_final;
+        Some(CallbackState::new(code, self.issued_at, is_final))
+    }
 }
 
 /// Identifies the job a callback is about (PROTOCOL.md §9.2): key stored state by this and apply
@@ -270,14 +271,6 @@ pub enum CallbackError {
         skew: Skew,
         /// The configured tolerance.
         tolerance: Duration,
-    },
-    /// The body is authentic and fresh but is not a callback result (a member has the wrong
-    /// type).
-    #[error("callback body is not a valid result")]
-    Decode {
-        /// The decoder's finding.
-        #[source]
-        source: serde_json::Error,
     },
 }
 

@@ -4,7 +4,7 @@
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
 //! use smile_sign::{CallbackVerifier, Signer};
-//! use smile_types::PartnerId;
+//! use smile_types::{PartnerId, ResultCategory};
 //!
 //! // Sign a request at a fixed time (production code takes the time from a `Clock`).
 //! let signer = Signer::new(PartnerId::new("085"), "sdk-interop-test-key-0001");
@@ -27,6 +27,8 @@
 //! let key = &callback.dedupe_key;
 //! assert_eq!(key.smile_job_id.as_ref().map(|id| id.as_str()), Some("0000057497"));
 //! assert_eq!(key.job_id.as_ref().map(|id| id.as_str()), Some("job-1"));
+//! let meaning = callback.callback.interpret(None);
+//! assert_eq!((meaning.category, meaning.is_final), (ResultCategory::Approved, true));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -3,9 +3,10 @@
 use std::time::{Duration, SystemTime};
 
 use smile_sign::{
-    CallbackError, CallbackVerifier, Clock, FixedClock, Signer, Skew, VerifyError, parse_timestamp,
+    CallbackError, CallbackVerifier, Clock, FixedClock, Signer, Skew, VerifiedCallback,
+    VerifyError, parse_timestamp, supersedes,
 };
-use smile_types::PartnerId;
+use smile_types::{PartnerId, ResultCategory};
 
 use crate::{interop, s};
 
@@ -59,6 +60,37 @@ fn every_callback_with_a_fresh_clock() {
             assert_eq!(smile_job_id, key[0].as_str(), "{}", case.name);
             assert_eq!(job_id, key[1].as_str(), "{}", case.name);
             assert_eq!(ok.issued_at, issued(case), "{}", case.name);
+            // The typed callback and its interpretation match the file's expectations.
+            let cb = &ok.callback;
+            assert_eq!(cb.timestamp.as_deref(), Some(case.timestamp.as_str()));
+            assert_eq!(
+                cb.result_code.as_ref().map(|c| c.as_str()),
+                case.expect["result_code"].as_str(),
+                "{}",
+                case.name
+            );
+            let meaning = cb.interpret(None);
+            assert_eq!(
+                Some(meaning.category),
+                ResultCategory::from_name(s(&case.expect, "category")),
+                "{}",
+                case.name
+            );
+            assert_eq!(
+                Some(meaning.is_final),
+                case.expect["final"].as_bool(),
+                "{}",
+                case.name
+            );
+            assert_eq!(
+                cb.job_type().map(|t| u64::from(t.code())),
+                case.expect["job_type"].as_u64(),
+                "{}",
+                case.name
+            );
+            let state = ok.state().expect("has a ResultCode");
+            assert_eq!(state.is_final, meaning.is_final);
+            assert_eq!(state.issued_at, ok.issued_at);
             accepted += 1;
         } else {
             assert_eq!(case.expect["signature_valid"], false, "{}", case.name);
@@ -228,4 +260,38 @@ fn wrong_key_or_partner_is_a_bad_signature() {
             }
         ));
     }
+}
+
+#[test]
+fn final_supersedes_provisional_and_not_the_reverse() {
+    let (signer, cases) = file();
+    let verifier = CallbackVerifier::new(signer);
+    let verify = |case: &Case| -> VerifiedCallback {
+        verifier
+            .verify(
+                case.body_text.as_bytes(),
+                issued(case) + Duration::from_secs(30),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e:?}", case.name))
+    };
+    let mut pairs = 0;
+    for later in cases.iter().filter(|c| c.expect["supersedes"].is_string()) {
+        let earlier_name = s(&later.expect, "supersedes");
+        let earlier = cases
+            .iter()
+            .find(|c| c.name == earlier_name)
+            .expect("superseded callback is in the file");
+        let (a, b) = (verify(earlier), verify(later));
+        assert_eq!(a.dedupe_key, b.dedupe_key, "same job");
+        let (sa, sb) = (a.state().unwrap(), b.state().unwrap());
+        assert!(!sa.is_final && sb.is_final);
+        assert!(supersedes(&sa, &sb), "{} -> {}", earlier.name, later.name);
+        assert!(!supersedes(&sb, &sa), "late provisional must be ignored");
+        assert!(
+            !supersedes(&sb, &sb.clone()),
+            "exact repeat must be ignored"
+        );
+        pairs += 1;
+    }
+    assert_eq!(pairs, 1);
 }
