@@ -45,14 +45,7 @@ macro_rules! open_str_enum {
 
             /// True when the text is not one of the named variants.
             pub fn is_unknown(&self) -> bool {
-                match self {
-                    $name::$fallback(s) => Self::parse(s).is_unknown_shallow(),
-                    _ => false,
-                }
-            }
-
-            fn is_unknown_shallow(&self) -> bool {
-                matches!(self, $name::$fallback(_))
+                !Self::KNOWN.iter().any(|k| k.as_str() == self.as_str())
             }
         }
 
@@ -310,6 +303,11 @@ impl Actions {
         self.entries.is_empty()
     }
 
+    /// True when `key` is present.
+    pub fn contains(&self, key: &ActionKey) -> bool {
+        self.get_present(key).is_some()
+    }
+
     /// Present keys that are not known to this SDK.
     pub fn unknown_keys(&self) -> impl Iterator<Item = &str> {
         self.entries
@@ -405,6 +403,36 @@ mod tests {
         );
         assert!(!ActionResult::Unknown("Passed".into()).is_unknown());
         assert!(ActionResult::parse("passed").is_unknown());
+    }
+
+    #[test]
+    fn typed_getters_read_their_key() {
+        let a: Actions = ActionKey::KNOWN
+            .iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    ActionResult::Unknown(format!("v-{}", k.as_str())),
+                )
+            })
+            .collect();
+        assert_eq!(a.selfie_provided().as_str(), "v-Selfie_Provided");
+        assert_eq!(
+            a.selfie_to_registered_selfie_compare().as_str(),
+            "v-Selfie_To_Registered_Selfie_Compare"
+        );
+        assert_eq!(
+            a.human_review_document_check().as_str(),
+            "v-Human_Review_Document_Check"
+        );
+        assert_eq!(a.return_business_info().as_str(), "v-Return_Business_Info");
+        assert!(a.contains(&ActionKey::Dob));
+        assert_eq!(a.unknown_keys().count(), 0);
+        assert_eq!(
+            Actions::new().verify_business(),
+            &ActionResult::NotApplicable
+        );
+        assert!(!Actions::new().contains(&ActionKey::VerifyBusiness));
     }
 
     #[test]
