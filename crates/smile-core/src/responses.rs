@@ -275,7 +275,7 @@ mod tests {
         );
         let p = parse_prep_upload(&ok, None).unwrap();
         assert_eq!(p.smile_job_id.as_str(), "57");
-        assert_eq!(p.raw.keys().last().unwrap(), "extra");
+        assert_eq!(p.raw.keys().next_back().unwrap(), "extra");
 
         let e =
             parse_prep_upload(&resp(200, r#"{"error":"boom","code":"2201"}"#), None).unwrap_err();

@@ -1,18 +1,6 @@
 //! The transport contract: one HTTP request in, one HTTP response out.
 //!
-//! `smile-core` never opens a socket. The drivers (`smile-blocking`, `smile-async`) and users
-//! who bring their own HTTP stack implement [`Transport`] or [`AsyncTransport`]:
-//!
-//! - return **every** HTTP status as `Ok` (a 4xx/5xx is a response, not a failure);
-//! - never follow redirects (signed bodies must not be replayed to another host; the upload
-//!   URL comes from the server);
-//! - send the request exactly as given: method, URI (verbatim), headers, body with a
-//!   `Content-Length` (no chunked encoding, no compression, no `Expect: 100-continue`);
-//! - apply the timeout found in the request's [`RequestTimeout`] extension (and a connect
-//!   timeout of their own);
-//! - read at most [`MAX_RESPONSE_BODY_BYTES`] of a response body;
-//! - report a network-level problem as a [`TransportFailure`] of the right
-//!   [`TransportFailureKind`] (it decides whether an idempotent call is retried).
+//! `smile-core` never opens a socket: see [`Transport`] for the contract implementers follow.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -252,7 +240,21 @@ impl StdError for TransportFailure {
 /// assert_eq!(canned.send(req).unwrap().status(), 200);
 /// ```
 ///
-/// See the [module documentation](self) for the contract implementers must follow.
+/// # Contract
+///
+/// `smile-core` never opens a socket. The drivers (`smile-blocking`, `smile-async`) and users
+/// who bring their own HTTP stack implement [`Transport`] or [`AsyncTransport`]:
+///
+/// - return **every** HTTP status as `Ok` (a 4xx/5xx is a response, not a failure);
+/// - never follow redirects (signed bodies must not be replayed to another host; the upload
+///   URL comes from the server);
+/// - send the request exactly as given: method, URI (verbatim), headers, body with a
+///   `Content-Length` (no chunked encoding, no compression, no `Expect: 100-continue`);
+/// - apply the timeout found in the request's [`RequestTimeout`] extension (and a connect
+///   timeout of their own);
+/// - read at most [`MAX_RESPONSE_BODY_BYTES`] of a response body;
+/// - report a network-level problem as a [`TransportFailure`] of the right
+///   [`TransportFailureKind`] (it decides whether an idempotent call is retried).
 pub trait Transport: Send + Sync {
     /// Sends `request` and returns the response, whatever its status.
     ///

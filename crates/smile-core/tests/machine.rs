@@ -1,0 +1,1336 @@
+//! State-machine tests with no I/O: every transition of `SubmitJob` and `GetJobStatus`, driven
+//! by a scripted fake server and a virtual clock.
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use smile_core::{
+    ClientConfig, Error, GetJobStatus, HttpRequest, HttpResponse, JobOutcome, JobStatusOptions,
+    Machine, PollPolicy, RequestKind, RetryPolicy, Step, SubmitJob, TransportFailure,
+    TransportFailureKind, request_kind, request_timeout,
+};
+use smile_package::{Image, ReadLimits, SubmitRequest, read_upload_zip};
+use smile_sign::{Signer, format_timestamp};
+use smile_types::{JobOptions, JobType, PartnerId, PartnerParams, ResultCategory};
+
+const PARTNER: &str = "085";
+const KEY: &str = "sdk-interop-test-key-0001";
+const UPLOAD_URL: &str =
+    "https://smile-uploads-example.s3.amazonaws.com/videos/085/x/selfie.zip?X-Amz-Signature=abc";
+
+fn shared(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(rel)
+}
+
+fn interop(name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(shared(&format!("interop/{name}"))).unwrap()).unwrap()
+}
+
+fn t0() -> SystemTime {
+    // 2024-01-01T00:00:00.000Z, the canonical timestamp.
+    UNIX_EPOCH + Duration::from_secs(1_704_067_200)
+}
+
+fn config() -> ClientConfig {
+    ClientConfig::builder(PARTNER, KEY)
+        .base_url("http://127.0.0.1:9/v1")
+        .build()
+        .unwrap()
+}
+
+fn signer() -> Signer {
+    Signer::new(PartnerId::new(PARTNER), KEY)
+}
+
+fn jpeg() -> Vec<u8> {
+    std::fs::read(shared("fixtures/selfie.jpg")).unwrap()
+}
+
+fn request(options: JobOptions) -> SubmitRequest {
+    let images = std::iter::once(Image::selfie_file(shared("fixtures/selfie.jpg")))
+        .chain((1..=8).map(|i| Image::liveness_file(shared(&format!("fixtures/liveness_{i}.jpg")))))
+        .collect();
+    SubmitRequest::new(
+        PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
+        images,
+    )
+    .with_options(options)
+}
+
+fn polling() -> JobOptions {
+    JobOptions {
+        return_job_status: true,
+        ..JobOptions::default()
+    }
+}
+
+fn callback_only() -> JobOptions {
+    JobOptions {
+        callback_url: Some("https://callback.example.com/smile".into()),
+        ..JobOptions::default()
+    }
+}
+
+fn resp(status: u16, body: impl Into<Vec<u8>>) -> Result<HttpResponse, TransportFailure> {
+    Ok(http::Response::builder()
+        .status(status)
+        .body(body.into())
+        .unwrap())
+}
+
+fn resp_with(
+    status: u16,
+    header: (&str, &str),
+    body: &str,
+) -> Result<HttpResponse, TransportFailure> {
+    Ok(http::Response::builder()
+        .status(status)
+        .header(header.0, header.1)
+        .body(body.as_bytes().to_vec())
+        .unwrap())
+}
+
+fn prep_ok(url: &str) -> Result<HttpResponse, TransportFailure> {
+    resp(
+        200,
+        json!({"upload_url": url, "ref_id": "085-1", "smile_job_id": "0000000001", "camera_config": "null", "code": "2202"})
+            .to_string(),
+    )
+}
+
+/// A signed job-status body with the given fields.
+fn status_body(fields: Value, at: &str) -> Vec<u8> {
+    let mut m = serde_json::Map::new();
+    m.insert("timestamp".into(), at.into());
+    m.insert("signature".into(), signer().sign(at).into());
+    if let Value::Object(f) = fields {
+        m.extend(f);
+    }
+    serde_json::to_vec(&m).unwrap()
+}
+
+fn incomplete() -> Result<HttpResponse, TransportFailure> {
+    resp(
+        200,
+        status_body(
+            json!({"job_complete": false, "job_success": false, "code": "2302", "result": null}),
+            "2024-01-01T00:00:01.000Z",
+        ),
+    )
+}
+
+fn complete(code: &str, is_final: Option<&str>) -> Result<HttpResponse, TransportFailure> {
+    let mut result = json!({
+        "ResultCode": code, "ResultText": "x", "SmileJobID": "0000000001",
+        "PartnerParams": {"user_id": "user-0001", "job_id": "job-0002", "job_type": "2"},
+        "Actions": {"Liveness_Check": "Passed", "Selfie_To_Registered_Selfie_Compare": "Completed"}
+    });
+    if let Some(f) = is_final {
+        result["IsFinalResult"] = f.into();
+    }
+    resp(
+        200,
+        status_body(
+            json!({"job_complete": true, "job_success": true, "code": "2302", "result": result}),
+            "2024-01-01T00:00:09.000Z",
+        ),
+    )
+}
+
+/// What happened during a run.
+#[derive(Debug)]
+struct Run<T> {
+    result: Result<T, Error>,
+    /// (time sent, request)
+    sent: Vec<(SystemTime, HttpRequest)>,
+    waits: Vec<Duration>,
+    end: SystemTime,
+}
+
+/// Drives `m` with a virtual clock; `server` answers each request in turn.
+fn drive<M: Machine>(
+    mut m: M,
+    start: SystemTime,
+    mut server: impl FnMut(&HttpRequest, SystemTime) -> Result<HttpResponse, TransportFailure>,
+) -> Run<M::Output> {
+    let mut now = start;
+    let mut sent = Vec::new();
+    let mut waits = Vec::new();
+    for _ in 0..1000 {
+        match m.next(now) {
+            Step::Send(req) => {
+                let r = server(&req, now);
+                sent.push((now, req));
+                m.on_response(r);
+            }
+            Step::Wait(d) => {
+                assert!(!d.is_zero(), "zero wait");
+                waits.push(d);
+                now += d;
+            }
+            Step::Done(result) => {
+                return Run {
+                    result,
+                    sent,
+                    waits,
+                    end: now,
+                };
+            }
+        }
+    }
+    panic!("machine did not finish");
+}
+
+/// A server answering from a queue of responses, whatever the request.
+fn script(
+    mut answers: VecDeque<Result<HttpResponse, TransportFailure>>,
+) -> impl FnMut(&HttpRequest, SystemTime) -> Result<HttpResponse, TransportFailure> {
+    move |_, _| {
+        answers
+            .pop_front()
+            .expect("more requests than scripted answers")
+    }
+}
+
+fn kinds(sent: &[(SystemTime, HttpRequest)]) -> Vec<RequestKind> {
+    sent.iter().map(|(_, r)| request_kind(r).unwrap()).collect()
+}
+
+fn body_json(req: &HttpRequest) -> Value {
+    serde_json::from_slice(req.body()).unwrap()
+}
+
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn submitted_after_exactly_two_requests() {
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    let outcome = run.result.unwrap();
+    let JobOutcome::Submitted {
+        smile_job_id,
+        user_id,
+        job_id,
+        job_type,
+    } = &outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(smile_job_id.as_str(), "0000000001");
+    assert_eq!(
+        (user_id.as_str(), job_id.as_str()),
+        ("user-0001", "job-0002")
+    );
+    assert_eq!(*job_type, JobType::SmartSelfieAuthentication);
+    assert!(!outcome.is_final() && !outcome.is_final_approval());
+    assert_eq!(outcome.category(), None);
+    assert_eq!(
+        kinds(&run.sent),
+        [RequestKind::PrepUpload, RequestKind::Upload]
+    );
+    assert!(run.waits.is_empty());
+    let (_, put) = &run.sent[1];
+    assert_eq!(put.uri().to_string(), UPLOAD_URL);
+    assert_eq!(request_timeout(put), Some(Duration::from_secs(120)));
+    assert_eq!(
+        request_timeout(&run.sent[0].1),
+        Some(Duration::from_secs(30))
+    );
+}
+
+#[test]
+fn canonical_bytes_prep_zip_and_first_poll() {
+    let c = interop("canonical_job2.json");
+    let prep_response = serde_json::to_vec(&c["inputs"]["prep_upload_response"]).unwrap();
+    let options = JobOptions {
+        return_job_status: true,
+        callback_url: Some(c["inputs"]["callback_url"].as_str().unwrap().into()),
+        ..JobOptions::default()
+    };
+    let m = SubmitJob::new(&config(), request(options))
+        .unwrap()
+        .with_poll_policy(PollPolicy::default().with_initial_delay(Duration::from_secs(2)))
+        .unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                resp(200, prep_response),
+                resp(200, ""),
+                complete("0820", Some("true")),
+            ]
+            .into(),
+        ),
+    );
+    run.result.unwrap();
+    // Prep upload: byte-identical except source_sdk_version, which is this crate's version.
+    let want = c["prep_upload"]["body_text"].as_str().unwrap().replace(
+        "\"source_sdk_version\":\"0.1.0\"",
+        &format!("\"source_sdk_version\":\"{}\"", smile_core::SDK_VERSION),
+    );
+    assert_eq!(std::str::from_utf8(run.sent[0].1.body()).unwrap(), want);
+    // The zip: info.json exact, every image byte for byte.
+    let put = &run.sent[1].1;
+    assert_eq!(
+        put.uri().to_string(),
+        c["inputs"]["prep_upload_response"]["upload_url"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(
+        put.headers()["content-length"].to_str().unwrap(),
+        put.body().len().to_string()
+    );
+    let zip = read_upload_zip(put.body(), ReadLimits::default()).unwrap();
+    assert!(zip.info_json_first);
+    assert_eq!(
+        std::str::from_utf8(&zip.info_json).unwrap(),
+        c["info_json_files_variant"]["text"].as_str().unwrap()
+    );
+    let names: Vec<&str> = zip.entries.iter().map(|e| e.name.as_str()).collect();
+    let mut want_names = vec!["selfie.jpg".to_owned()];
+    want_names.extend((1..=8).map(|i| format!("liveness_{i}.jpg")));
+    assert_eq!(names, want_names);
+    for e in &zip.entries {
+        assert_eq!(
+            e.data,
+            std::fs::read(shared(&format!("fixtures/{}", e.name))).unwrap(),
+            "{}",
+            e.name
+        );
+    }
+    // The first poll, 2 s after the PUT: canonical bytes.
+    let (at, poll) = &run.sent[2];
+    assert_eq!(*at, t0() + Duration::from_secs(2));
+    assert_eq!(
+        std::str::from_utf8(poll.body()).unwrap(),
+        c["first_job_status"]["body_text"].as_str().unwrap()
+    );
+    assert_eq!(poll.uri(), "http://127.0.0.1:9/v1/job_status");
+}
+
+#[test]
+fn polls_on_the_default_schedule_with_fresh_signatures_until_complete() {
+    let mut answers: VecDeque<_> = [prep_ok(UPLOAD_URL), resp(200, "")].into();
+    for _ in 0..6 {
+        answers.push_back(incomplete());
+    }
+    answers.push_back(complete("0820", Some("true")));
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(m, t0(), script(answers));
+    let outcome = run.result.unwrap();
+    assert!(outcome.is_final_approval());
+    assert_eq!(outcome.category(), Some(ResultCategory::Approved));
+    assert_eq!(
+        outcome
+            .result()
+            .unwrap()
+            .result_code
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "0820"
+    );
+    let secs: Vec<u64> = run.waits.iter().map(Duration::as_secs).collect();
+    assert_eq!(
+        secs,
+        [2, 2, 2, 2, 4, 4],
+        "first poll at once, then 2 s ×4, then 4 s"
+    );
+    let polls: Vec<&(SystemTime, HttpRequest)> = run.sent.iter().skip(2).collect();
+    assert_eq!(polls.len(), 7);
+    assert_eq!(polls[0].0, t0(), "first poll at once after the PUT");
+    let mut sigs = std::collections::HashSet::new();
+    for (at, req) in polls {
+        let b = body_json(req);
+        assert_eq!(b["timestamp"], format_timestamp(*at));
+        assert_eq!(b["signature"], signer().sign(&format_timestamp(*at)));
+        assert_eq!(
+            (b["history"].clone(), b["image_links"].clone()),
+            (json!(false), json!(false))
+        );
+        assert!(
+            sigs.insert(b["signature"].as_str().unwrap().to_owned()),
+            "signature reused"
+        );
+        assert_eq!(request_timeout(req), Some(Duration::from_secs(30)));
+    }
+}
+
+#[test]
+fn history_and_image_links_are_requested() {
+    let options = JobOptions {
+        return_job_status: true,
+        return_history: true,
+        return_image_links: true,
+        ..JobOptions::default()
+    };
+    let m = SubmitJob::new(&config(), request(options)).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([prep_ok(UPLOAD_URL), resp(200, ""), complete("0820", None)].into()),
+    );
+    run.result.unwrap();
+    let b = body_json(&run.sent[2].1);
+    assert_eq!(
+        (b["history"].clone(), b["image_links"].clone()),
+        (json!(true), json!(true))
+    );
+    // No callback and polling: the prep upload has no callback_url key.
+    assert!(body_json(&run.sent[0].1).get("callback_url").is_none());
+}
+
+#[test]
+fn deadline_reached_returns_the_last_status() {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let mut n = 0;
+    let run = drive(m, t0(), move |_, _| {
+        n += 1;
+        match n {
+            1 => prep_ok(UPLOAD_URL),
+            2 => resp(200, ""),
+            _ => resp(
+                200,
+                status_body(
+                    json!({"job_complete": false, "result": format!("still processing {n}")}),
+                    "2024-01-01T00:00:01.000Z",
+                ),
+            ),
+        }
+    });
+    // Polls at 0, 2, 4, 6, 8, then every 4 s up to 88: 5 + 20 = 25; the next (92 s) would
+    // start after the 90 s deadline.
+    let err = run.result.unwrap_err();
+    let Error::PollTimeout {
+        smile_job_id,
+        job_id,
+        polls,
+        elapsed,
+        last_status,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*polls, 25);
+    assert_eq!(run.sent.len(), 27);
+    assert_eq!(*elapsed, Duration::from_secs(88));
+    assert_eq!(run.end, t0() + Duration::from_secs(88));
+    assert_eq!(smile_job_id.as_str(), "0000000001");
+    assert_eq!(job_id.as_str(), "job-0002");
+    let last = last_status.as_ref().unwrap();
+    assert_eq!(last.result.message(), Some("still processing 27"));
+    assert!(err.to_string().contains("still processing 27"), "{err}");
+    assert!(err.job_may_exist());
+}
+
+#[test]
+fn poll_timeout_is_bounded_by_the_deadline() {
+    let policy = PollPolicy::default()
+        .with_deadline(Duration::from_secs(45))
+        .with_intervals([Duration::from_secs(20)]);
+    let m = SubmitJob::new(&config(), request(polling()))
+        .unwrap()
+        .with_poll_policy(policy)
+        .unwrap();
+    let run = drive(m, t0(), {
+        let mut n = 0;
+        move |_, _| {
+            n += 1;
+            match n {
+                1 => prep_ok(UPLOAD_URL),
+                2 => resp(200, ""),
+                _ => incomplete(),
+            }
+        }
+    });
+    // Polls at 0, 20, 40; request timeouts 30, 25, 5 (the time left).
+    let timeouts: Vec<u64> = run.sent[2..]
+        .iter()
+        .map(|(_, r)| request_timeout(r).unwrap().as_secs())
+        .collect();
+    assert_eq!(timeouts, [30, 25, 5]);
+    assert!(matches!(
+        run.result,
+        Err(Error::PollTimeout { polls: 3, .. })
+    ));
+}
+
+#[test]
+fn max_polls_caps_polling() {
+    let m = SubmitJob::new(&config(), request(polling()))
+        .unwrap()
+        .with_poll_policy(PollPolicy::default().with_max_polls(Some(2)))
+        .unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+                incomplete(),
+                incomplete(),
+            ]
+            .into(),
+        ),
+    );
+    let Err(Error::PollTimeout {
+        polls: 2,
+        elapsed,
+        last_status: Some(_),
+        ..
+    }) = run.result
+    else {
+        panic!("{:?}", run.result)
+    };
+    assert_eq!(elapsed, Duration::from_secs(2));
+}
+
+#[test]
+fn provisional_result_is_completed_but_not_final() {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([prep_ok(UPLOAD_URL), resp(200, ""), complete("0824", None)].into()),
+    );
+    let outcome = run.result.unwrap();
+    assert!(matches!(outcome, JobOutcome::Completed { .. }));
+    assert!(!outcome.is_final());
+    assert!(!outcome.is_final_approval());
+    assert_eq!(outcome.category(), Some(ResultCategory::SpoofSuspected));
+    assert!(outcome.to_string().contains("NOT final"), "{outcome}");
+}
+
+#[test]
+fn bad_response_signature_ends_polling_at_once() {
+    let samples = interop("job_status_responses.json");
+    let bad = samples["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "bad_response_signature")
+        .unwrap()["body_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for body in [bad, r#"{"job_complete":true,"result":null}"#.to_owned()] {
+        let m = SubmitJob::new(&config(), request(polling())).unwrap();
+        let run = drive(
+            m,
+            t0(),
+            script([prep_ok(UPLOAD_URL), resp(200, ""), resp(200, body)].into()),
+        );
+        let err = run.result.unwrap_err();
+        let Error::ResponseSignatureInvalid {
+            smile_job_id,
+            job_id,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(smile_job_id.as_ref().unwrap().as_str(), "0000000001");
+        assert_eq!(job_id.as_str(), "job-0002");
+        assert_eq!(run.sent.len(), 3, "not retried");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+}
+
+#[test]
+fn transient_poll_failures_are_retried_honouring_retry_after() {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+                resp_with(503, ("retry-after", "10"), "busy"),
+                Err(TransportFailure::timeout("poll")),
+                resp(502, "<html>bad gateway</html>"),
+                complete("0820", Some("true")),
+            ]
+            .into(),
+        ),
+    );
+    assert!(run.result.unwrap().is_final_approval());
+    let secs: Vec<u64> = run.waits.iter().map(Duration::as_secs).collect();
+    assert_eq!(secs, [10, 2, 2], "Retry-After 10 s beats the 2 s interval");
+}
+
+#[test]
+fn too_many_consecutive_transient_failures_end_polling() {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+                resp(503, "a"),
+                resp(503, "b"),
+                resp(503, "c"),
+                resp(503, "d"),
+            ]
+            .into(),
+        ),
+    );
+    let err = run.result.unwrap_err();
+    let Error::Api {
+        status,
+        body,
+        smile_job_id,
+        during,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*status, 503);
+    assert_eq!(body, "d");
+    assert_eq!(*during, RequestKind::JobStatus);
+    assert_eq!(smile_job_id.as_ref().unwrap().as_str(), "0000000001");
+    assert_eq!(run.sent.len(), 6);
+    assert!(err.is_transient());
+}
+
+#[test]
+fn a_success_resets_the_failure_count() {
+    let mut answers: VecDeque<_> = [prep_ok(UPLOAD_URL), resp(200, "")].into();
+    for _ in 0..3 {
+        answers.push_back(resp(500, ""));
+    }
+    answers.push_back(incomplete());
+    for _ in 0..3 {
+        answers.push_back(Err(TransportFailure::connect("x")));
+    }
+    answers.push_back(complete("0820", Some("true")));
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(m, t0(), script(answers));
+    assert!(run.result.is_ok(), "{:?}", run.result);
+}
+
+#[test]
+fn non_transient_poll_errors_end_at_once() {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+                resp(
+                    401,
+                    r#"{"code":"2205","error":"You're not authorized to do that."}"#,
+                ),
+            ]
+            .into(),
+        ),
+    );
+    let err = run.result.unwrap_err();
+    assert_eq!(err.code(), Some("2205"));
+    assert_eq!(err.smile_job_id().unwrap().as_str(), "0000000001");
+
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+                Err(TransportFailure::new(TransportFailureKind::Tls, "cert")),
+            ]
+            .into(),
+        ),
+    );
+    assert!(matches!(
+        run.result,
+        Err(Error::Transport {
+            during: RequestKind::JobStatus,
+            smile_job_id: Some(_),
+            ..
+        })
+    ));
+
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([prep_ok(UPLOAD_URL), resp(200, ""), resp(200, "not json")].into()),
+    );
+    let err = run.result.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::UnexpectedResponse {
+                smile_job_id: Some(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn result_as_a_string() {
+    // Incomplete with a string result: keep polling.
+    let incomplete_str = resp(
+        200,
+        status_body(
+            json!({"job_complete": false, "result": "No zip uploaded"}),
+            "2024-01-01T00:00:01.000Z",
+        ),
+    );
+    // Complete with a string result: no result code to act on.
+    let complete_str = resp(
+        200,
+        status_body(
+            json!({"job_complete": "true", "job_success": false, "result": "Job failed"}),
+            "2024-01-01T00:00:02.000Z",
+        ),
+    );
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+                incomplete_str,
+                complete_str,
+            ]
+            .into(),
+        ),
+    );
+    let err = run.result.unwrap_err();
+    let Error::NoResult {
+        message,
+        smile_job_id,
+        status,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(message.as_deref(), Some("Job failed"));
+    assert_eq!(smile_job_id.as_str(), "0000000001");
+    assert_eq!(status.job_success, Some(false));
+    assert!(err.to_string().contains("Job failed"), "{err}");
+}
+
+#[test]
+fn result_for_another_job_is_refused() {
+    let other = resp(
+        200,
+        status_body(
+            json!({"job_complete": true, "result": {"ResultCode": "0820", "IsFinalResult": "true", "PartnerParams": {"job_id": "someone-else", "user_id": "u", "job_type": 2}}}),
+            "2024-01-01T00:00:02.000Z",
+        ),
+    );
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([prep_ok(UPLOAD_URL), resp(200, ""), other].into()),
+    );
+    let err = run.result.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedResponse { problem, .. } if problem.contains("someone-else")),
+        "{err:?}"
+    );
+}
+
+// -- prep upload ----------------------------------------------------------------------------
+
+#[test]
+fn prep_upload_errors() {
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(Result<HttpResponse, TransportFailure>, Check)> = vec![
+        (
+            resp(
+                401,
+                r#"{"code":"2205","error":"You're not authorized to do that."}"#,
+            ),
+            |e| matches!(e, Error::Api { status, code: Some(c), .. } if *status == 401 && c.as_str() == "2205"),
+        ),
+        (
+            resp(400, r#"{"code":"2210","error":"No enrolled user found"}"#),
+            |e| e.code() == Some("2210"),
+        ),
+        (
+            resp(403, r#"{"error":"Forbidden"}"#),
+            |e| matches!(e, Error::Api { code: None, message: Some(m), .. } if m == "Forbidden"),
+        ),
+        (
+            resp(
+                504,
+                "<html><body><h1>504 Gateway Time-out</h1></body></html>",
+            ),
+            |e| matches!(e, Error::Api { code: None, message: None, body, .. } if body.contains("504 Gateway")),
+        ),
+        (
+            resp(200, r#"{"error":"System Error","code":"2201"}"#),
+            |e| {
+                matches!(e, Error::Api { status, .. } if *status == 200) && e.code() == Some("2201")
+            },
+        ),
+        (
+            resp(200, r#"{"smile_job_id":"1"}"#),
+            |e| matches!(e, Error::UnexpectedResponse { problem, smile_job_id: None, .. } if problem.contains("upload_url")),
+        ),
+        (
+            resp(
+                200,
+                r#"{"upload_url":"not a url at all","smile_job_id":"1"}"#,
+            ),
+            |e| {
+                matches!(
+                    e,
+                    Error::UnexpectedResponse {
+                        smile_job_id: Some(_),
+                        ..
+                    }
+                )
+            },
+        ),
+        (Err(TransportFailure::timeout("upload")), |e| {
+            matches!(
+                e,
+                Error::Transport {
+                    during: RequestKind::PrepUpload,
+                    smile_job_id: None,
+                    ..
+                }
+            ) && e.job_may_exist()
+                && e.to_string().contains("may have been created")
+        }),
+    ];
+    for (answer, check) in cases {
+        let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+        let run = drive(m, t0(), script([answer].into()));
+        let err = run.result.unwrap_err();
+        assert!(check(&err), "{err:?}");
+        assert_eq!(run.sent.len(), 1, "prep upload is never retried: {err:?}");
+    }
+}
+
+#[test]
+fn job_already_exists_without_resume() {
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([resp(400, r#"{"error":"Job already exists. Did you mean to set the retry flag to true?","code":"2215"}"#)].into()),
+    );
+    let err = run.result.unwrap_err();
+    let Error::JobAlreadyExists { job_id, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(job_id.as_str(), "job-0002");
+    assert!(
+        message
+            .as_deref()
+            .unwrap()
+            .starts_with("Job already exists")
+    );
+    assert_eq!(err.code(), Some("2215"));
+    assert!(err.to_string().contains("resume_existing_job"));
+}
+
+#[test]
+fn resume_existing_job_reprepares_with_retry_true() {
+    let options = JobOptions {
+        resume_existing_job: true,
+        ..callback_only()
+    };
+    let m = SubmitJob::new(&config(), request(options)).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                resp(400, r#"{"error":"Job already exists.","code":"2215"}"#),
+                prep_ok(UPLOAD_URL),
+                resp(200, ""),
+            ]
+            .into(),
+        ),
+    );
+    assert!(matches!(run.result, Ok(JobOutcome::Submitted { .. })));
+    assert_eq!(
+        kinds(&run.sent),
+        [
+            RequestKind::PrepUpload,
+            RequestKind::PrepUpload,
+            RequestKind::Upload
+        ]
+    );
+    assert_eq!(body_json(&run.sent[0].1)["retry"], false);
+    assert_eq!(body_json(&run.sent[1].1)["retry"], true);
+    let zip = read_upload_zip(run.sent[2].1.body(), ReadLimits::default()).unwrap();
+    assert_eq!(zip.info["misc_information"]["retry"], "true");
+    assert_eq!(
+        zip.info["misc_information"]["signature"],
+        body_json(&run.sent[1].1)["signature"]
+    );
+
+    // A second 2215 on the retry prep is final.
+    let options = JobOptions {
+        resume_existing_job: true,
+        ..callback_only()
+    };
+    let m = SubmitJob::new(&config(), request(options)).unwrap();
+    let e2215 = || resp(400, r#"{"error":"Job already exists.","code":"2215"}"#);
+    let run = drive(m, t0(), script([e2215(), e2215()].into()));
+    assert!(matches!(run.result, Err(Error::JobAlreadyExists { .. })));
+
+    // Resume when the job did not exist: one prep, retry false.
+    let options = JobOptions {
+        resume_existing_job: true,
+        ..callback_only()
+    };
+    let m = SubmitJob::new(&config(), request(options)).unwrap();
+    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    assert!(run.result.is_ok());
+    assert_eq!(run.sent.len(), 2);
+}
+
+// -- PUT ------------------------------------------------------------------------------------
+
+const S3_EXPIRED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+
+#[test]
+fn expired_upload_url_reprepares_once() {
+    let second_url = "https://uploads.example/second?sig=2";
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(403, S3_EXPIRED),
+                prep_ok(second_url),
+                resp(200, ""),
+            ]
+            .into(),
+        ),
+    );
+    assert!(run.result.is_ok(), "{:?}", run.result);
+    assert_eq!(
+        kinds(&run.sent),
+        [
+            RequestKind::PrepUpload,
+            RequestKind::Upload,
+            RequestKind::PrepUpload,
+            RequestKind::Upload
+        ]
+    );
+    let first = read_upload_zip(run.sent[1].1.body(), ReadLimits::default()).unwrap();
+    let second = read_upload_zip(run.sent[3].1.body(), ReadLimits::default()).unwrap();
+    assert_eq!(first.info["misc_information"]["retry"], "false");
+    assert_eq!(second.info["misc_information"]["retry"], "true");
+    assert_eq!(body_json(&run.sent[2].1)["retry"], true);
+    assert_eq!(second.info["server_information"]["upload_url"], second_url);
+    assert_eq!(run.sent[3].1.uri().to_string(), second_url);
+    assert_eq!(first.entries, second.entries, "same images");
+
+    // Twice: UploadFailed with the XML body.
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(403, S3_EXPIRED),
+                prep_ok(second_url),
+                resp(403, S3_EXPIRED),
+            ]
+            .into(),
+        ),
+    );
+    let err = run.result.unwrap_err();
+    let Error::UploadFailed {
+        smile_job_id,
+        job_id,
+        status,
+        body,
+        source,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(smile_job_id.as_str(), "0000000001");
+    assert_eq!(job_id.as_str(), "job-0002");
+    assert_eq!(*status, Some(http::StatusCode::FORBIDDEN));
+    assert_eq!(body, S3_EXPIRED);
+    assert!(source.is_none());
+    assert!(err.to_string().contains("AccessDenied"), "{err}");
+}
+
+#[test]
+fn transient_put_failures_are_retried_to_the_same_url() {
+    let config = ClientConfig::builder(PARTNER, KEY)
+        .base_url("http://127.0.0.1:9/v1")
+        .retry_policy(RetryPolicy::default().without_jitter())
+        .build()
+        .unwrap();
+    let m = SubmitJob::new(&config, request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(503, ""),
+                Err(TransportFailure::io("reset")),
+                resp(200, ""),
+            ]
+            .into(),
+        ),
+    );
+    assert!(run.result.is_ok());
+    assert_eq!(
+        run.waits,
+        [Duration::from_millis(500), Duration::from_millis(1000)]
+    );
+    let bodies: Vec<&Vec<u8>> = run.sent[1..].iter().map(|(_, r)| r.body()).collect();
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "same bytes each time"
+    );
+    assert!(run.sent[1..].iter().all(|(_, r)| *r.uri() == UPLOAD_URL));
+
+    // Exhausted: UploadFailed carrying the last failure.
+    let m = SubmitJob::new(&config, request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp(500, "a"),
+                resp(500, "b"),
+                Err(TransportFailure::timeout("put")),
+            ]
+            .into(),
+        ),
+    );
+    let err = run.result.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::UploadFailed {
+                status: None,
+                source: Some(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(std::error::Error::source(&err).is_some());
+    assert_eq!(run.sent.len(), 4);
+
+    // Non-transient status: at once.
+    let m = SubmitJob::new(&config, request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([prep_ok(UPLOAD_URL), resp(400, "bad")].into()),
+    );
+    assert!(matches!(run.result, Err(Error::UploadFailed { status: Some(s), .. }) if s == 400));
+
+    // Retry-After longer than allowed: no retry.
+    let m = SubmitJob::new(&config, request(callback_only())).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                prep_ok(UPLOAD_URL),
+                resp_with(503, ("retry-after", "3600"), ""),
+            ]
+            .into(),
+        ),
+    );
+    assert!(matches!(run.result, Err(Error::UploadFailed { .. })));
+    assert_eq!(run.sent.len(), 2);
+}
+
+// -- validation and misuse --------------------------------------------------------------------
+
+#[test]
+fn invalid_input_sends_nothing() {
+    // Neither a callback nor return_job_status.
+    let err = SubmitJob::new(&config(), request(JobOptions::default())).unwrap_err();
+    let Error::InvalidInput { problems } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problems.codes().collect::<Vec<_>>(), ["callback.missing"]);
+
+    // The client default callback satisfies the rule.
+    let with_default = ClientConfig::builder(PARTNER, KEY)
+        .default_callback("https://callback.example.com/default")
+        .build()
+        .unwrap();
+    let m = SubmitJob::new(&with_default, request(JobOptions::default())).unwrap();
+    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    assert!(run.result.is_ok());
+    assert_eq!(
+        body_json(&run.sent[0].1)["callback_url"],
+        "https://callback.example.com/default"
+    );
+    // A per-job callback overrides it.
+    let m = SubmitJob::new(&with_default, request(callback_only())).unwrap();
+    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    assert_eq!(
+        body_json(&run.sent[0].1)["callback_url"],
+        "https://callback.example.com/smile"
+    );
+
+    // Several problems at once.
+    let bad = SubmitRequest::new(
+        PartnerParams::new("", "job", JobType::SmartSelfieAuthentication),
+        vec![
+            Image::selfie_file("/no/such/file.jpg"),
+            Image::id_front_bytes(jpeg()),
+        ],
+    )
+    .with_options(polling());
+    let err = SubmitJob::new(&config(), bad).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { problems } if problems.len() >= 3),
+        "{err:?}"
+    );
+    assert!(!err.job_may_exist());
+}
+
+#[test]
+fn misuse_is_reported_not_panicked() {
+    let mut m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let Step::Send(_) = m.next(t0()) else {
+        panic!()
+    };
+    assert!(matches!(
+        m.next(t0()),
+        Step::Done(Err(Error::InvalidState(_)))
+    ));
+    assert!(matches!(
+        m.next(t0()),
+        Step::Done(Err(Error::InvalidState(_)))
+    ));
+
+    let mut m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    m.on_response(resp(200, ""));
+    assert!(matches!(
+        m.next(t0()),
+        Step::Done(Err(Error::InvalidState(_)))
+    ));
+
+    let mut m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run_done = {
+        let Step::Send(_) = m.next(t0()) else {
+            panic!()
+        };
+        m.on_response(prep_ok(UPLOAD_URL));
+        let Step::Send(_) = m.next(t0()) else {
+            panic!()
+        };
+        m.on_response(resp(200, ""));
+        m.next(t0())
+    };
+    assert!(matches!(run_done, Step::Done(Ok(_))));
+    assert!(matches!(
+        m.next(t0()),
+        Step::Done(Err(Error::InvalidState(_)))
+    ));
+}
+
+#[test]
+fn waits_survive_early_wakeups() {
+    // A driver that wakes up early gets the remaining wait, not a request.
+    let mut m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let Step::Send(_) = m.next(t0()) else {
+        panic!()
+    };
+    m.on_response(prep_ok(UPLOAD_URL));
+    let Step::Send(_) = m.next(t0()) else {
+        panic!()
+    };
+    m.on_response(resp(200, ""));
+    let Step::Send(_) = m.next(t0()) else {
+        panic!()
+    };
+    m.on_response(incomplete());
+    let Step::Wait(d) = m.next(t0()) else {
+        panic!()
+    };
+    assert_eq!(d, Duration::from_secs(2));
+    let Step::Wait(d) = m.next(t0() + Duration::from_millis(500)) else {
+        panic!()
+    };
+    assert_eq!(d, Duration::from_millis(1500));
+    let Step::Send(_) = m.next(t0() + Duration::from_secs(2)) else {
+        panic!()
+    };
+    assert_eq!(m.polls(), 2);
+    assert_eq!(m.smile_job_id().unwrap().as_str(), "0000000001");
+}
+
+// -- get_job_status -------------------------------------------------------------------------
+
+#[test]
+fn get_job_status_verifies_and_retries() {
+    let config = ClientConfig::builder(PARTNER, KEY)
+        .retry_policy(RetryPolicy::default().without_jitter())
+        .build()
+        .unwrap();
+    let m = GetJobStatus::new(&config, "user-0001", "job-0004", JobStatusOptions::all()).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [
+                Err(TransportFailure::connect("x")),
+                resp(429, ""),
+                complete("0824", None),
+            ]
+            .into(),
+        ),
+    );
+    let st = run.result.unwrap();
+    assert!(st.is_complete());
+    assert_eq!(run.sent.len(), 3);
+    assert_eq!(
+        run.waits,
+        [Duration::from_millis(500), Duration::from_secs(1)]
+    );
+    let b = body_json(&run.sent[0].1);
+    assert_eq!(
+        b.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "partner_id",
+            "user_id",
+            "job_id",
+            "image_links",
+            "history",
+            "timestamp",
+            "signature"
+        ]
+    );
+    assert_eq!(
+        (b["history"].clone(), b["image_links"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_ne!(
+        body_json(&run.sent[0].1)["timestamp"],
+        body_json(&run.sent[2].1)["timestamp"],
+        "signed afresh"
+    );
+
+    // Incomplete is a normal answer here.
+    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let run = drive(m, t0(), script([incomplete()].into()));
+    assert!(!run.result.unwrap().is_complete());
+
+    // Bad signature: an error, not retried.
+    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script(
+            [resp(
+                200,
+                r#"{"job_complete":true,"timestamp":"x","signature":"AAAA"}"#,
+            )]
+            .into(),
+        ),
+    );
+    assert!(matches!(
+        run.result,
+        Err(Error::ResponseSignatureInvalid {
+            smile_job_id: None,
+            ..
+        })
+    ));
+    assert_eq!(run.sent.len(), 1);
+
+    // Retries exhausted.
+    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let run = drive(
+        m,
+        t0(),
+        script([resp(500, ""), resp(500, ""), resp(503, "last")].into()),
+    );
+    assert!(matches!(run.result, Err(Error::Api { status, .. }) if status == 503));
+
+    // Empty ids: nothing sent.
+    let err = GetJobStatus::new(&config, "", " ", JobStatusOptions::default()).unwrap_err();
+    let Error::InvalidInput { problems } = err else {
+        panic!()
+    };
+    assert_eq!(
+        problems.codes().collect::<Vec<_>>(),
+        [
+            "partner_params.user_id.missing",
+            "partner_params.job_id.missing"
+        ]
+    );
+}
+
+// -- robustness -----------------------------------------------------------------------------
+
+fn arbitrary_answer(kind: u8, status: u16, body: &str) -> Result<HttpResponse, TransportFailure> {
+    match kind % 8 {
+        0 => Err(TransportFailure::new(
+            [
+                TransportFailureKind::Connect,
+                TransportFailureKind::Timeout,
+                TransportFailureKind::Io,
+                TransportFailureKind::Tls,
+                TransportFailureKind::Other,
+            ][usize::from(status % 5)],
+            "x",
+        )),
+        1 => prep_ok(UPLOAD_URL),
+        2 => incomplete(),
+        3 => complete(["0820", "0824", "9999", ""][usize::from(status % 4)], None),
+        _ => resp(status, body.as_bytes().to_vec()),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Whatever the server answers, the machine neither panics nor loops: it finishes within a
+    /// bounded number of steps, and errors after the prep upload carry the smile_job_id.
+    #[test]
+    fn any_answers_terminate(
+        answers in proptest::collection::vec((0u8..8, 100u16..600, "\\PC{0,30}"), 0..40),
+        poll in proptest::bool::ANY,
+    ) {
+        let options = if poll { polling() } else { callback_only() };
+        let m = SubmitJob::new(&config(), request(options)).unwrap().with_rng_seed(1);
+        let mut queue: VecDeque<_> = answers.iter().map(|(k, s, b)| arbitrary_answer(*k, *s, b)).collect();
+        let run = drive(m, t0(), move |_, _| queue.pop_front().unwrap_or_else(|| Err(TransportFailure::other("end"))));
+        if let Err(e) = &run.result {
+            let prep_succeeded = run.sent.len() > 1;
+            if prep_succeeded && !matches!(e, Error::JobAlreadyExists { .. }) {
+                proptest::prop_assert!(e.smile_job_id().is_some() || matches!(e, Error::Transport { during: RequestKind::PrepUpload, .. } | Error::Api { during: RequestKind::PrepUpload, .. } | Error::UnexpectedResponse { during: RequestKind::PrepUpload, .. }), "{:?}", e);
+            }
+            proptest::prop_assert!(!matches!(e, Error::InvalidState(_)), "{:?}", e);
+        }
+    }
+}
