@@ -80,7 +80,9 @@ mod validate;
 pub use format::ImageFormat;
 pub use image::{Image, ImageSource};
 #[cfg(feature = "reader")]
-pub use reader::{EntryMethod, ReadError, ReadLimits, UploadZip, ZipEntry, read_upload_zip};
+pub use reader::{
+    EntryMethod, ReadError, ReadLimits, UploadZip, ZipEntry, read_upload_zip, read_upload_zip_with,
+};
 pub use upload::{BuildError, UploadContext, build_zip, info_json};
 pub use validate::{
     DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, Limits, LoadedImage, LoadedJob,

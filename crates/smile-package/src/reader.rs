@@ -226,20 +226,24 @@ fn safe_name(name: &str) -> bool {
             .any(|part| part == ".." || part == "." || part.is_empty())
 }
 
+/// Unpacks an upload zip with the default [`ReadLimits`]: `info.json` (parsed) and every other
+/// entry, in order. See [`read_upload_zip_with`].
+///
+/// ```
+/// use smile_package::read_upload_zip;
+/// let err = read_upload_zip(b"not a zip").unwrap_err();
+/// assert_eq!(err.to_string(), "not a valid zip archive");
+/// ```
+pub fn read_upload_zip(bytes: &[u8]) -> Result<UploadZip, ReadError> {
+    read_upload_zip_with(bytes, ReadLimits::default())
+}
+
 /// Unpacks an upload zip: `info.json` (parsed) and every other entry, in order.
 ///
 /// Accepts STORE and DEFLATE entries. Refuses duplicate names (unless allowed), directories,
 /// unsafe names (absolute, `..`, backslashes), encrypted entries, other methods, and anything
 /// over the [`ReadLimits`].
-///
-/// ```
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use smile_package::{read_upload_zip, ReadLimits};
-/// let err = read_upload_zip(b"not a zip", ReadLimits::default()).unwrap_err();
-/// assert_eq!(err.to_string(), "not a valid zip archive");
-/// # Ok(()) }
-/// ```
-pub fn read_upload_zip(bytes: &[u8], limits: ReadLimits) -> Result<UploadZip, ReadError> {
+pub fn read_upload_zip_with(bytes: &[u8], limits: ReadLimits) -> Result<UploadZip, ReadError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(ReadError::Zip)?;
     if archive.len() > limits.max_entries {
         return Err(ReadError::TooManyEntries {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use smile_package::{EntryMethod, ReadError, ReadLimits, read_upload_zip};
+use smile_package::{EntryMethod, ReadError, ReadLimits, read_upload_zip, read_upload_zip_with};
 use zip::write::SimpleFileOptions;
 
 fn make(entries: &[(&str, &[u8], zip::CompressionMethod)]) -> Vec<u8> {
@@ -29,7 +29,7 @@ fn deflate_like_the_python_sdk() {
         ("info.json", INFO, DEFLATE),
         ("selfie.jpg", &[0xFF, 0xD8, 0xFF, 1], DEFLATE),
     ]);
-    let read = read_upload_zip(&zip, ReadLimits::default()).unwrap();
+    let read = read_upload_zip(&zip).unwrap();
     assert!(read.info_json_first);
     assert_eq!(read.info["images"][0]["file_name"], "selfie.jpg");
     assert_eq!(read.info_json, INFO);
@@ -42,7 +42,7 @@ fn deflate_like_the_python_sdk() {
 #[test]
 fn info_json_not_first_is_reported() {
     let zip = make(&[("selfie.jpg", b"x", STORE), ("info.json", b"{}", STORE)]);
-    let read = read_upload_zip(&zip, ReadLimits::default()).unwrap();
+    let read = read_upload_zip(&zip).unwrap();
     assert!(!read.info_json_first);
     assert_eq!(read.entries.len(), 1);
 }
@@ -51,24 +51,24 @@ fn info_json_not_first_is_reported() {
 fn refusals() {
     let lim = ReadLimits::default();
     assert!(matches!(
-        read_upload_zip(b"PK", lim),
+        read_upload_zip_with(b"PK", lim),
         Err(ReadError::Zip(_))
     ));
     let zip = make(&[("selfie.jpg", b"x", STORE)]);
     assert!(matches!(
-        read_upload_zip(&zip, lim),
+        read_upload_zip_with(&zip, lim),
         Err(ReadError::MissingInfoJson)
     ));
     let zip = make(&[("info.json", b"{not json", STORE)]);
     assert!(matches!(
-        read_upload_zip(&zip, lim),
+        read_upload_zip_with(&zip, lim),
         Err(ReadError::InfoJson(_))
     ));
     for name in ["../evil.jpg", "/abs.jpg", "a\\b.jpg", "c:/x.jpg", "a/./b"] {
         let zip = make(&[("info.json", b"{}", STORE), (name, b"x", STORE)]);
         assert!(
             matches!(
-                read_upload_zip(&zip, lim),
+                read_upload_zip_with(&zip, lim),
                 Err(ReadError::UnsafeName { .. })
             ),
             "{name}"
@@ -82,7 +82,7 @@ fn refusals() {
         .unwrap();
     let zip = w.finish().unwrap().into_inner();
     assert!(matches!(
-        read_upload_zip(&zip, lim),
+        read_upload_zip_with(&zip, lim),
         Err(ReadError::Directory { .. })
     ));
 }
@@ -106,9 +106,10 @@ fn duplicates_refused_unless_allowed() {
         }
     }
     assert_eq!(renamed, 2, "local and central header");
-    let err = read_upload_zip(&zip, ReadLimits::default()).unwrap_err();
+    let err = read_upload_zip(&zip).unwrap_err();
     assert!(matches!(err, ReadError::DuplicateNames), "{err:?}");
-    let read = read_upload_zip(&zip, ReadLimits::default().allow_duplicate_names(true)).unwrap();
+    let read =
+        read_upload_zip_with(&zip, ReadLimits::default().allow_duplicate_names(true)).unwrap();
     assert_eq!(read.entries.len(), 1);
 }
 
@@ -118,19 +119,21 @@ fn size_limits_stop_zip_bombs() {
     let zeros = vec![0u8; 10 << 20];
     let zip = make(&[("info.json", b"{}", STORE), ("bomb.jpg", &zeros, DEFLATE)]);
     assert!(zip.len() < 100_000);
-    let err = read_upload_zip(&zip, ReadLimits::default().max_entry_bytes(1 << 20)).unwrap_err();
+    let err =
+        read_upload_zip_with(&zip, ReadLimits::default().max_entry_bytes(1 << 20)).unwrap_err();
     assert!(
         matches!(err, ReadError::EntryTooLarge { size, .. } if size == 10 << 20),
         "{err}"
     );
-    let err = read_upload_zip(&zip, ReadLimits::default().max_total_bytes(5 << 20)).unwrap_err();
+    let err =
+        read_upload_zip_with(&zip, ReadLimits::default().max_total_bytes(5 << 20)).unwrap_err();
     assert!(matches!(err, ReadError::TotalTooLarge { .. }), "{err}");
-    let err = read_upload_zip(&zip, ReadLimits::default().max_entries(1)).unwrap_err();
+    let err = read_upload_zip_with(&zip, ReadLimits::default().max_entries(1)).unwrap_err();
     assert!(
         matches!(err, ReadError::TooManyEntries { count: 2, limit: 1 }),
         "{err}"
     );
-    assert!(read_upload_zip(&zip, ReadLimits::default()).is_ok());
+    assert!(read_upload_zip(&zip).is_ok());
 }
 
 #[test]
@@ -154,6 +157,6 @@ fn lying_size_headers_are_caught() {
     for at in find(&zip.clone(), b"PK\x01\x02", b"x.jpg") {
         zip[at + 24..at + 28].copy_from_slice(&1u32.to_le_bytes());
     }
-    let result = read_upload_zip(&zip, ReadLimits::default().max_entry_bytes(1000));
+    let result = read_upload_zip_with(&zip, ReadLimits::default().max_entry_bytes(1000));
     assert!(result.is_err(), "{result:?}");
 }

@@ -181,8 +181,7 @@ fn check(jt: u32, specs: &[Spec]) -> Result<(), TestCaseError> {
 
     #[cfg(feature = "reader")]
     {
-        let read =
-            smile_package::read_upload_zip(&zip, smile_package::ReadLimits::default()).unwrap();
+        let read = smile_package::read_upload_zip(&zip).unwrap();
         prop_assert!(read.info_json_first);
         prop_assert_eq!(&read.info, &info);
         prop_assert_eq!(read.entries.len(), entries.len() - 1);
