@@ -1,6 +1,7 @@
 //! Integration tests for smile-package (one binary; modules by topic).
 
 mod canonical;
+mod fuzz;
 #[cfg(feature = "reader")]
 mod reader;
 mod roundtrip;
