@@ -27,11 +27,9 @@ fn validate_body(data: &[u8], flip: Option<(usize, u8)>) -> Result<(), TestCaseE
     let as_bytes = request(Image::selfie_bytes(data.to_vec())).validate();
     prop_assert_eq!(as_bytes.is_ok(), is_image(data));
     let mut text = STANDARD.encode(data).into_bytes();
-    if let Some((at, b)) = flip {
-        if !text.is_empty() {
-            let at = at % text.len();
-            text[at] = b;
-        }
+    if let Some((at, b)) = flip.filter(|_| !text.is_empty()) {
+        let at = at % text.len();
+        text[at] = b;
     }
     let text = String::from_utf8_lossy(&text).into_owned();
     let as_b64 = request(Image::selfie_base64(text.clone())).validate();
