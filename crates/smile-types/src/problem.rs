@@ -6,23 +6,33 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 
 macro_rules! problem_codes {
-    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
+    (
+        $( $(#[$doc:meta])* $variant:ident => $code:literal, )*
+        ;
+        $( $(#[$xdoc:meta])* $xvariant:ident => $xcode:literal, )*
+    ) => {
         /// A stable validation problem code (PROTOCOL.md §6, `interop/validation_cases.json`
         /// `problem_codes`). [`as_str`](Self::as_str) gives the exact dotted code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum ProblemCode {
             $( $(#[$doc])* $variant, )*
+            $( $(#[$xdoc])* $xvariant, )*
         }
 
         impl ProblemCode {
             /// Every code, in the order of `validation_cases.json`.
             pub const ALL: &'static [ProblemCode] = &[ $( ProblemCode::$variant, )* ];
 
+            /// Codes of this SDK that `validation_cases.json` does not list (size limits,
+            /// reserved partner_params extras).
+            pub const EXTRA: &'static [ProblemCode] = &[ $( ProblemCode::$xvariant, )* ];
+
             /// The exact dotted code, e.g. `"images.selfie.missing"`.
             pub const fn as_str(self) -> &'static str {
                 match self {
                     $( ProblemCode::$variant => $code, )*
+                    $( ProblemCode::$xvariant => $xcode, )*
                 }
             }
         }
@@ -90,6 +100,14 @@ problem_codes! {
     UseEnrolledImageNotAllowed => "options.use_enrolled_image.not_allowed",
     /// `product.missing`: web token product missing.
     ProductMissing => "product.missing",
+    ;
+    /// `images.file.too_large`: an image file (or in-memory image) is above the size limit.
+    ImagesFileTooLarge => "images.file.too_large",
+    /// `images.base64.too_large`: a base64 image decodes to more than the size limit.
+    ImagesBase64TooLarge => "images.base64.too_large",
+    /// `partner_params.extra.reserved_key`: an extra partner_params key is named `user_id`,
+    /// `job_id` or `job_type`.
+    PartnerParamsExtraReservedKey => "partner_params.extra.reserved_key",
 }
 
 impl fmt::Display for ProblemCode {
@@ -109,6 +127,7 @@ impl FromStr for ProblemCode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .iter()
+            .chain(Self::EXTRA)
             .copied()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| UnknownProblemCode(s.to_owned()))
