@@ -67,7 +67,6 @@
 #![forbid(unsafe_code)]
 
 mod b64;
-mod codes;
 mod format;
 mod image;
 mod naming;

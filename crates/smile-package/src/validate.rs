@@ -12,7 +12,6 @@ use smile_types::{
 };
 
 use crate::b64::{Base64Problem, check_base64_image};
-use crate::codes;
 use crate::naming::{EntryNamer, candidate};
 use crate::{Image, ImageFormat, ImageSource};
 
@@ -389,7 +388,7 @@ fn check_partner_params(p: &PartnerParams, problems: &mut Problems) {
     }
     for key in p.reserved_extra_keys() {
         problems.add(
-            codes::EXTRA_RESERVED_KEY,
+            ProblemCode::PartnerParamsExtraReservedKey,
             format!("partner_params.extra.{key}"),
             format!(
                 "the extra key {key:?} would overwrite the fixed partner_params key; \
@@ -583,9 +582,9 @@ fn check_total(
     if total > limits.max_total && !*reported {
         *reported = true;
         let code = if base64 {
-            codes::BASE64_TOO_LARGE
+            ProblemCode::ImagesBase64TooLarge
         } else {
-            codes::FILE_TOO_LARGE
+            ProblemCode::ImagesFileTooLarge
         };
         problems.add(
             code,
@@ -673,7 +672,7 @@ fn size_ok(len: u64, max: u64, path: &Path) -> Result<(), LoadError> {
 
 fn too_large(len: u64, max: u64, path: &Path) -> LoadError {
     (
-        codes::FILE_TOO_LARGE,
+        ProblemCode::ImagesFileTooLarge,
         format!(
             "image file {} is {len} bytes, above the limit of {max} bytes per image",
             path.display()
@@ -687,7 +686,7 @@ fn check_bytes(bytes: &[u8], max: u64) -> Result<ImageFormat, LoadError> {
     }
     if bytes.len() as u64 > max {
         return Err((
-            codes::FILE_TOO_LARGE,
+            ProblemCode::ImagesFileTooLarge,
             format!(
                 "image is {} bytes, above the limit of {max} bytes per image",
                 bytes.len()
@@ -728,7 +727,7 @@ fn base64_problem(p: Base64Problem, field: &str, limits: Limits) -> Problem {
         ),
         Base64Problem::Invalid(why) => (ProblemCode::Base64Invalid, why),
         Base64Problem::TooLarge { decoded } => (
-            codes::BASE64_TOO_LARGE,
+            ProblemCode::ImagesBase64TooLarge,
             format!(
                 "the base64 image decodes to {decoded} bytes, above the limit of {} bytes per \
                  image",
