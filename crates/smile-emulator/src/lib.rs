@@ -1,3 +1,618 @@
-//! smile-emulator: work in progress.
+//! A local Smile ID v1 API for offline development and tests: the whole SmartSelfie™ flow
+//! (prep upload, zip upload, processing, job status, callbacks) with no account and no network.
+//!
+//! Like stripe-mock or LocalStack, `smile-emulator` speaks the v1 protocol as `PROTOCOL.md`
+//! describes it: it checks signatures, hands out upload URLs on itself, unpacks and checks the
+//! zip and its `info.json`, keeps enrolled users (jobs 1, 4, 6) so that job 2 fails with 2210
+//! for an unknown user, answers signed `job_status` responses, POSTs signed callbacks, simulates
+//! human review (a provisional result first, the final one later) and injects faults on demand.
+//!
+//! ```
+//! use std::time::Duration;
+//! use smile_emulator::Emulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::builder()
+//!     .processing_delay(Duration::ZERO)
+//!     .start()
+//!     .await?;
+//! assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+//! assert!(emulator.base_url().ends_with("/v1"));
+//! assert_eq!(emulator.partner_id(), "001");
+//!
+//! // A user enrolled directly, as if a job 4 had approved them.
+//! emulator.state().enrol_user("user-0001");
+//! assert!(emulator.state().user("user-0001").is_some());
+//!
+//! // `GET /services` needs no signature.
+//! let services: serde_json::Value =
+//!     reqwest::get(format!("{}/services", emulator.base_url())).await?.json().await?;
+//! assert!(services["hosted_web"].is_object());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Starting one
+//!
+//! - In async tests: [`Emulator::builder`]`()…`[`start`](EmulatorBuilder::start)`().await`
+//!   runs on the caller's tokio runtime.
+//! - From blocking code (blocking clients, demos): [`EmulatorBuilder::start_blocking`] runs
+//!   the emulator on its own thread with its own runtime.
+//! - From the command line: `smile-emulator --port 8080 --partner-id 001 --api-key emulator-api-key`
+//!   (see [`cli::EmulatorArgs`]); or embedded with [`run`].
+//!
+//! Both handles expose [`base_url`](Emulator::base_url) (`http://127.0.0.1:PORT/v1`),
+//! [`partner_id`](Emulator::partner_id), [`api_key`](Emulator::api_key), the control handles
+//! [`faults`](Emulator::faults) and [`state`](Emulator::state), and shut the server down when
+//! dropped.
+//!
+//! Defaults: partner id [`DEFAULT_PARTNER_ID`] (`"001"`), API key [`DEFAULT_API_KEY`]
+//! (`"emulator-api-key"`), port 0 in process ([`DEFAULT_CLI_PORT`] for the binary), processing
+//! delay 200 ms, review delay 2 s, upload URLs valid 1 h, JSON bodies up to 1 MiB and zips up to
+//! 20 MiB (larger bodies: HTTP 413).
+//!
+//! # Choosing the outcome
+//!
+//! Results are deterministic. By default every job passes: job 2 → `0820`, job 4 → `0840`,
+//! job 1 → `0810`, jobs 6 and 11 → `0810`, Enhanced KYC (5) and business verification (7) →
+//! `1012`. Extra keys in `partner_params` choose otherwise (they are echoed in results, like any
+//! extra key):
+//!
+//! | key | value | effect |
+//! |---|---|---|
+//! | `emulator_result` | a result code of the job type (or a general one: `0001`, `0903`, `0907`, `0908`) | the (machine) result; unknown codes are refused at `POST /upload` with 2204 |
+//! | `emulator_final_result` | a final code of the job type | what a provisional `emulator_result` becomes after review (default `1220` for job 2, `1240` for job 4, `1210` for job 1) |
+//! | `emulator_error` | an error code (`2207`, `2208`, `2211`, `2216`, `2220`, `2201`…) | the request itself fails with that code and its usual HTTP status |
+//!
+//! A provisional code (`0822`/`0824`/`0825` for job 2, `0842`/`0844`/`0846` for job 4,
+//! `0812`/`0814`/`0815` for job 1) completes the job with that result (`job_complete: true`,
+//! `IsFinalResult: "false"`), then turns into its final code after the review delay, as human
+//! review does: `job_status` then shows the final result (and both in `history`), and the callback
+//! URL gets a second callback. With no review delay ([`EmulatorBuilder::manual_review`]) the
+//! review completes only through [`State::complete_reviews`] or `POST /__emulator/review`.
+//! ResultText, category and finality come from the result-code table of `PROTOCOL.md` §10;
+//! Actions follow the job type and code.
+//!
+//! # What is checked
+//!
+//! - Signed endpoints verify `timestamp` / `signature` for the configured partner id and key
+//!   (2205; 2405 on the ID API). The timestamp must be an RFC 3339 date-time with an offset
+//!   (`Z` or `+00:00`, any fraction length). There is no freshness window unless one is set
+//!   ([`EmulatorBuilder::timestamp_tolerance`]): the real server accepts old timestamps too,
+//!   which the official Python SDK's construction-time signature relies on.
+//! - `POST /upload`: required fields and types (2213 / 2204), job type 1, 2, 4, 6 or 11 (2212),
+//!   a `job_id` used before (2215 unless `retry` is true: then a new upload URL for the same
+//!   job), job 2 for a user who is not enrolled (2210) or has no photo (2216), job 4 for a user
+//!   already enrolled (2209). Unknown keys (such as the Node SDK's top-level `entered`) are
+//!   ignored.
+//! - The upload URL (`PUT`): it expires, it is tied to its job, it requires
+//!   `Content-Type: application/zip` (403 otherwise, as the storage service answers) and a
+//!   `Content-Length` (411). The zip (STORE or DEFLATE) is unpacked and `info.json` checked:
+//!   partner params matching the job, `misc_information.signature` when present (the Node SDK
+//!   leaves it out), `server_information` as an object or a string, `entered` as a string or a
+//!   boolean, and every image it references present in the zip (file types) or inline (base64
+//!   types) and a JPEG or PNG. Unreferenced entries (the Python SDK's `base64imgString` junk) are
+//!   ignored. A package that fails these checks still gets `200` (a storage service does not
+//!   look inside), and the job then completes with result `0903` "Zip Corrupt" (not a zip, no
+//!   `info.json`, `info.json` not JSON) or `0001` "Data Invalid" (anything else, including the
+//!   official Node SDK 3.2.1 defect of listing liveness files by local path without uploading
+//!   them), with an `EmulatorDetail` field that says what was wrong.
+//!
+//! # Callbacks
+//!
+//! Each result is POSTed as JSON (the result entry plus `timestamp` and `signature`, signed
+//! afresh for every attempt) to the job's `callback_url`: the provisional result, then the final
+//! one, in order. Failed deliveries (non-2xx or connection errors) are retried with exponential
+//! backoff (default 5 attempts from 500 ms). Only loopback targets are contacted unless
+//! [`EmulatorBuilder::allow_external_callbacks`] is set; other targets are recorded as blocked in
+//! the callback log ([`State::callbacks`]). Callbacks are sent over plain HTTP or HTTPS.
+//!
+//! # Fault injection
+//!
+//! [`Emulator::faults`], `POST /__emulator/faults` or `--fault ENDPOINT:key=value,...` set a
+//! [`Fault`] per [`Endpoint`]: a fixed HTTP status (with optional `Retry-After`), a delay, a
+//! dropped connection (closed with no response, before or after the request was processed),
+//! malformed JSON (the real body cut in half) and expired upload URLs, for a number of requests
+//! or until cleared.
+//!
+//! # Control API
+//!
+//! Under `/__emulator` (no authentication; the emulator listens on loopback by default):
+//! `GET health`, `GET|POST|DELETE faults`, `DELETE faults/{endpoint}`, `GET state`,
+//! `POST reset`, `GET|POST users`, `DELETE users/{user_id}`, `GET jobs/{job_id}`,
+//! `POST review`, `GET callbacks`. Image links point at `/__emulator/images/{token}`; upload URLs
+//! at `/__emulator/uploads/{token}/selfie.zip`.
+//!
+//! # TLS and state
+//!
+//! [`EmulatorBuilder::tls`] serves HTTPS with a self-signed certificate for `localhost`,
+//! `127.0.0.1` and `::1`, generated at start; [`Emulator::cert_pem`] returns it for clients to
+//! trust (the official Node SDK rewrites every base URL to `https`). State lives in memory;
+//! [`EmulatorBuilder::state_file`] loads it at start and writes it (users and jobs, not images)
+//! after every change.
+//!
+//! # Errors
+//!
+//! Starting fails with [`Error`] when the address cannot be bound, the state file cannot be
+//! read, or TLS cannot be set up. The running emulator never panics on bad input: every
+//! malformed request gets an error response.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod api;
+mod callbacks;
+pub mod cli;
+mod config;
+mod control;
+mod faults;
+mod idapi;
+mod outcome;
+mod package;
+mod server;
+mod shared;
+mod store;
+mod tls;
+mod wire;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+pub use config::{
+    CallbackConfig, Config, DEFAULT_API_KEY, DEFAULT_CLI_PORT, DEFAULT_MAX_JSON_BODY,
+    DEFAULT_MAX_ZIP_BODY, DEFAULT_PARTNER_ID, DEFAULT_PROCESSING_DELAY, DEFAULT_REVIEW_DELAY,
+    DEFAULT_UPLOAD_URL_TTL,
+};
+pub use faults::{Endpoint, Fault, FaultSpecError, Faults, UnknownEndpoint, parse_fault_arg};
+pub use smile_sign::{Clock, FixedClock, SystemClock};
+pub use outcome::{ERROR_KEY, FINAL_RESULT_KEY, RESULT_KEY};
+pub use shared::State;
+pub use store::{CallbackOutcome, CallbackRecord, JobInfo, JobPhase, UserInfo};
+
+use shared::Shared;
+
+/// The emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The listening address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The self-signed certificate or the TLS configuration could not be made.
+    #[error("cannot set up TLS")]
+    Tls(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The state file exists but cannot be read or parsed.
+    #[error("cannot load the state file {path}")]
+    StateFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The background runtime of [`EmulatorBuilder::start_blocking`] could not start.
+    #[error("cannot start the emulator's runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The background thread of [`EmulatorBuilder::start_blocking`] ended before the server was
+    /// ready.
+    #[error("the emulator thread stopped before the server was ready")]
+    ThreadStopped,
+}
+
+/// Builds an [`Emulator`]; every setting has a documented default.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct EmulatorBuilder {
+    config: Config,
+}
+
+impl EmulatorBuilder {
+    /// A builder with [`Config::default`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder starting from `config`.
+    pub fn from_config(config: Config) -> Self {
+        Self { config }
+    }
+
+    /// The partner id whose signatures are accepted (default `"001"`).
+    pub fn partner_id(mut self, partner_id: impl Into<String>) -> Self {
+        self.config.partner_id = partner_id.into();
+        self
+    }
+
+    /// The API key of that partner (default `"emulator-api-key"`).
+    pub fn api_key(mut self, api_key: impl Into<SecretString>) -> Self {
+        self.config.api_key = api_key.into();
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+
+    /// The port to listen on (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.config.bind.set_port(port);
+        self
+    }
+
+    /// The emulator's clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.config.clock = clock;
+        self
+    }
+
+    /// Delay between a complete upload and its result (default 200 ms; zero: within the
+    /// `PUT`).
+    pub fn processing_delay(mut self, delay: Duration) -> Self {
+        self.config.processing_delay = delay;
+        self
+    }
+
+    /// Delay between a provisional result and the final one (default 2 s).
+    pub fn review_delay(mut self, delay: Duration) -> Self {
+        self.config.review_delay = Some(delay);
+        self
+    }
+
+    /// Reviews complete only when asked ([`State::complete_reviews`], `POST /__emulator/review`).
+    pub fn manual_review(mut self) -> Self {
+        self.config.review_delay = None;
+        self
+    }
+
+    /// Lifetime of upload URLs (default 1 h).
+    pub fn upload_url_ttl(mut self, ttl: Duration) -> Self {
+        self.config.upload_url_ttl = ttl;
+        self
+    }
+
+    /// Refuse (2205) timestamps further than `tolerance` from the emulator's clock (default
+    /// `None`: any parseable timestamp).
+    pub fn timestamp_tolerance(mut self, tolerance: Option<Duration>) -> Self {
+        self.config.timestamp_tolerance = tolerance;
+        self
+    }
+
+    /// Deliver callbacks to any host, not only loopback ones (default false).
+    pub fn allow_external_callbacks(mut self, allow: bool) -> Self {
+        self.config.callbacks.allow_external = allow;
+        self
+    }
+
+    /// Callback attempts (first try included) and the wait before the first retry (doubling).
+    pub fn callback_retries(mut self, max_attempts: u32, initial_backoff: Duration) -> Self {
+        self.config.callbacks.max_attempts = max_attempts.max(1);
+        self.config.callbacks.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Timeout of one callback attempt (default 10 s).
+    pub fn callback_timeout(mut self, timeout: Duration) -> Self {
+        self.config.callbacks.timeout = timeout;
+        self
+    }
+
+    /// Largest JSON request body in bytes (default 1 MiB).
+    pub fn max_json_body(mut self, bytes: usize) -> Self {
+        self.config.max_json_body = bytes;
+        self
+    }
+
+    /// Largest zip upload in bytes (default 20 MiB).
+    pub fn max_zip_body(mut self, bytes: usize) -> Self {
+        self.config.max_zip_body = bytes;
+        self
+    }
+
+    /// Serve HTTPS with a self-signed certificate (default false).
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.config.tls = tls;
+        self
+    }
+
+    /// Keep state in this JSON file across restarts.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.state_file = Some(path.into());
+        self
+    }
+
+    /// A fault active from the start.
+    pub fn fault(mut self, endpoint: Endpoint, fault: Fault) -> Self {
+        self.config.faults.push((endpoint, fault));
+        self
+    }
+
+    /// The configuration built so far.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn into_config(self) -> Config {
+        self.config
+    }
+
+    /// Starts the emulator on the current tokio runtime.
+    pub async fn start(self) -> Result<Emulator, Error> {
+        let (emulator, _) = start_inner(self.config).await?;
+        Ok(emulator)
+    }
+
+    /// Starts the emulator on a background thread with its own tokio runtime, for blocking
+    /// code. Dropping the [`Emulator`] stops the server and joins the thread.
+    pub fn start_blocking(self) -> Result<Emulator, Error> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let config = self.config;
+        let thread = std::thread::Builder::new()
+            .name("smile-emulator".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(Error::Runtime(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match start_inner(config).await {
+                        Ok((emulator, mut shutdown)) => {
+                            if ready_tx.send(Ok(emulator)).is_err() {
+                                return;
+                            }
+                            // Runs until the Emulator handle is dropped.
+                            while shutdown.changed().await.is_ok() {}
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })
+            .map_err(Error::Runtime)?;
+        let mut emulator = ready_rx.recv().map_err(|_| Error::ThreadStopped)??;
+        // Tasks belong to the thread's runtime; ending the runtime ends them.
+        emulator.tasks.clear();
+        emulator.thread = Some(thread);
+        Ok(emulator)
+    }
+}
+
+async fn start_inner(config: Config) -> Result<(Emulator, watch::Receiver<bool>), Error> {
+    let store = match &config.state_file {
+        Some(path) => shared::read_state_file(path)?,
+        None => store::Store::default(),
+    };
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| Error::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let (acceptor, cert_pem) = if config.tls {
+        let (acceptor, pem) = tls::self_signed()?;
+        (Some(acceptor), Some(pem))
+    } else {
+        (None, None)
+    };
+    let scheme = if config.tls { "https" } else { "http" };
+    let host = if addr.ip().is_unspecified() {
+        if addr.is_ipv4() {
+            "127.0.0.1".to_owned()
+        } else {
+            "[::1]".to_owned()
+        }
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    let authority = format!("{host}:{}", addr.port());
+    let (callback_tx, callback_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared::new(
+        config,
+        store,
+        callback_tx,
+        scheme,
+        authority.clone(),
+    ));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let router = server::router(Arc::clone(&shared));
+    let tasks = vec![
+        tokio::spawn(server::serve(
+            listener,
+            router,
+            acceptor,
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(callbacks::dispatcher(
+            Arc::clone(&shared),
+            callback_rx,
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(callbacks::scheduler(
+            Arc::clone(&shared),
+            shutdown_rx.clone(),
+        )),
+    ];
+    let emulator = Emulator {
+        base_url: format!("{scheme}://{authority}/v1"),
+        origin: format!("{scheme}://{authority}"),
+        addr,
+        cert_pem,
+        faults: shared.faults.clone(),
+        state: State {
+            shared: Arc::clone(&shared),
+        },
+        shared,
+        shutdown: Some(shutdown_tx),
+        tasks,
+        thread: None,
+    };
+    Ok((emulator, shutdown_rx))
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    base_url: String,
+    origin: String,
+    addr: SocketAddr,
+    cert_pem: Option<String>,
+    faults: Faults,
+    state: State,
+    shutdown: Option<watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .field("partner_id", &self.shared.config.partner_id)
+            .field("api_key", &format_args!("[REDACTED]"))
+            .field("tls", &self.cert_pem.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// A builder with the documented defaults.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::new()
+    }
+
+    /// Starts an emulator with the defaults on the current tokio runtime.
+    pub async fn start() -> Result<Emulator, Error> {
+        EmulatorBuilder::new().start().await
+    }
+
+    /// Starts an emulator with the defaults on its own thread (for blocking code).
+    pub fn start_blocking() -> Result<Emulator, Error> {
+        EmulatorBuilder::new().start_blocking()
+    }
+
+    /// The v1 base URL, e.g. `http://127.0.0.1:41234/v1`.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `scheme://host:port` of the emulator (the control API is under `/__emulator`).
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The address the emulator listens on.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The partner id it accepts.
+    #[must_use]
+    pub fn partner_id(&self) -> &str {
+        &self.shared.config.partner_id
+    }
+
+    /// The API key it accepts.
+    #[must_use]
+    pub fn api_key(&self) -> &SecretString {
+        &self.shared.config.api_key
+    }
+
+    /// The self-signed certificate (PEM) when serving HTTPS.
+    #[must_use]
+    pub fn cert_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
+    }
+
+    /// Fault injection.
+    #[must_use]
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Users, jobs, reviews and the callback log.
+    #[must_use]
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The configuration it runs with.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Dropping the sender tells every task (and the background thread) to stop.
+        self.shutdown.take();
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.shared.persist();
+    }
+}
+
+/// Runs an emulator with `config` on the current runtime until Ctrl-C (for embedding, e.g. the
+/// `smile emulator` command).
+pub async fn run(config: Config) -> Result<(), Error> {
+    run_until(config, async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C; running until killed");
+            std::future::pending::<()>().await;
+        }
+    })
+    .await
+}
+
+/// Runs an emulator with `config` until `shutdown` completes.
+pub async fn run_until(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), Error> {
+    let emulator = EmulatorBuilder::from_config(config).start().await?;
+    tracing::info!(
+        base_url = emulator.base_url(),
+        partner_id = emulator.partner_id(),
+        "smile-emulator listening"
+    );
+    shutdown.await;
+    drop(emulator);
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `smile-emulator`: a local Smile ID v1 API (see the library docs for the behaviour).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use smile_emulator::cli::EmulatorArgs;
+use smile_emulator::EmulatorBuilder;
+
+/// A local Smile ID v1 API for offline development and tests.
+#[derive(Debug, Parser)]
+#[command(name = "smile-emulator", version, about)]
+struct Cli {
+    #[command(flatten)]
+    args: EmulatorArgs,
+    /// Log filter (tracing syntax), e.g. "smile_emulator=debug".
+    #[arg(long, default_value = "smile_emulator=info", env = "SMILE_EMULATOR_LOG")]
+    log: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("smile_emulator=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match cli.args.to_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("smile-emulator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smile-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let emulator = match EmulatorBuilder::from_config(config).start().await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("smile-emulator: {}", error_chain(&e));
+                return ExitCode::FAILURE;
+            }
+        };
+        if let (Some(path), Some(pem)) = (&cli.args.cert_out, emulator.cert_pem()) {
+            if let Err(e) = std::fs::write(path, pem) {
+                eprintln!("smile-emulator: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        println!(
+            "smile-emulator {} listening\n  base URL:   {}\n  partner id: {}\n  API key:    {}\n  control:    {}/__emulator\nPress Ctrl-C to stop.",
+            env!("CARGO_PKG_VERSION"),
+            emulator.base_url(),
+            emulator.partner_id(),
+            cli.args.api_key,
+            emulator.origin(),
+        );
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("smile-emulator: cannot wait for Ctrl-C: {e}");
+        }
+        drop(emulator);
+        ExitCode::SUCCESS
+    })
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,399 @@
+//! The upload URL (`PUT` of the zip) and the checks the emulator applies to the package.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use smile_package::{ImageFormat, ReadError, ReadLimits, read_upload_zip_with};
+use smile_sign::Signer;
+use crate::shared::Shared;
+use crate::store::{Failure, Job, JobPhase, StoredImage};
+use crate::wire::{random_token, read_body};
+
+/// Request extension set by the fault layer: answer the `PUT` as if the URL had expired.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExpiredUpload;
+
+/// A storage-service style XML error.
+fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>smile-emulator</RequestId></Error>"
+    );
+    (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
+/// `PUT /__emulator/uploads/{token}/{file}`: the presigned upload URL.
+pub(crate) async fn put_zip(
+    State(shared): State<Arc<Shared>>,
+    Path((token, _file)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let expired_by_fault = parts.extensions.get::<ExpiredUpload>().is_some();
+    let now = shared.now();
+    let slot_state = {
+        let store = shared.store();
+        store
+            .uploads
+            .get(&token)
+            .and_then(|job_id| store.jobs.get(job_id))
+            .and_then(|job| {
+                let slot = job.upload.as_ref()?;
+                (slot.token == token).then(|| (job.job_id.clone(), slot.expires_at))
+            })
+    };
+    let Some((job_id, expires_at)) = slot_state else {
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Access Denied (unknown or superseded upload URL)",
+        );
+    };
+    if expired_by_fault || now > expires_at {
+        return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+    }
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.eq_ignore_ascii_case("application/zip") {
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided (the upload URL is signed for Content-Type: application/zip)",
+        );
+    }
+    if !parts.headers.contains_key(header::CONTENT_LENGTH) {
+        return s3_error(
+            StatusCode::LENGTH_REQUIRED,
+            "MissingContentLength",
+            "You must provide the Content-Length HTTP header.",
+        );
+    }
+    let limit = shared.config.max_zip_body;
+    let bytes = match read_body(&parts.headers, body, limit).await {
+        Ok(b) => b,
+        Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => {
+            return s3_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "EntityTooLarge",
+                &format!("Your proposed upload exceeds the maximum allowed size ({limit} bytes)"),
+            );
+        }
+        Err(e) => return s3_error(StatusCode::BAD_REQUEST, "IncompleteBody", &e.message),
+    };
+    {
+        let mut guard = shared.store();
+        let store = &mut *guard;
+        let Some(job) = store.jobs.get_mut(&job_id) else {
+            return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+        };
+        let fresh = job
+            .upload
+            .as_ref()
+            .is_some_and(|slot| slot.token == token && !slot.received);
+        // A second PUT to a URL that already delivered a zip (a client retrying after a lost
+        // response) overwrites the object, as a storage service does, and changes nothing.
+        let mut new_images = Vec::new();
+        if fresh {
+            let checked = check_package(job, &shared.signer, &shared.config.partner_id, &bytes);
+            job.results.clear();
+            job.review = None;
+            job.images.clear();
+            match checked {
+                Ok(package) => {
+                    job.failure = None;
+                    if job.job_type == 1 {
+                        job.id_info = package.id_info;
+                    }
+                    for (name, content_type, data) in package.images {
+                        let image_token = random_token();
+                        job.images.push((name, image_token.clone()));
+                        new_images.push((
+                            image_token,
+                            StoredImage {
+                                content_type,
+                                bytes: data,
+                            },
+                        ));
+                    }
+                }
+                Err(failure) => {
+                    tracing::info!(job_id = %job_id, code = %failure.code, detail = %failure.detail, "package refused");
+                    job.failure = Some(failure);
+                }
+            }
+            job.phase = JobPhase::Processing;
+            job.processing_due = Some(now + shared.config.processing_delay);
+            if let Some(slot) = job.upload.as_mut() {
+                slot.received = true;
+            }
+        }
+        for (image_token, image) in new_images {
+            store.add_image(image_token, image);
+        }
+    }
+    shared.persist();
+    shared.run_due();
+    shared.wake.notify_one();
+    StatusCode::OK.into_response()
+}
+
+/// A package that passed the checks.
+#[derive(Debug)]
+pub(crate) struct Package {
+    /// (image link name, content type, bytes) of the selfie and ID card images.
+    pub(crate) images: Vec<(String, &'static str, Vec<u8>)>,
+    pub(crate) id_info: Map<String, Value>,
+}
+
+fn zip_corrupt(detail: impl Into<String>) -> Failure {
+    Failure {
+        code: "0903".into(),
+        detail: detail.into(),
+    }
+}
+
+fn data_invalid(detail: impl Into<String>) -> Failure {
+    Failure {
+        code: "0001".into(),
+        detail: detail.into(),
+    }
+}
+
+fn image_content_type(bytes: &[u8]) -> Option<&'static str> {
+    ImageFormat::sniff(bytes).map(ImageFormat::mime_type)
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    STANDARD
+        .decode(text)
+        .or_else(|_| STANDARD_NO_PAD.decode(text))
+        .ok()
+}
+
+fn string_or_number(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Checks an uploaded zip against its job: readable zip, `info.json` (partner params,
+/// signature when present, id_info), and every image it references present and a JPEG or PNG.
+pub(crate) fn check_package(
+    job: &Job,
+    signer: &Signer,
+    partner_id: &str,
+    zip: &[u8],
+) -> Result<Package, Failure> {
+    // Unreferenced entries are ignored, duplicates included (the official Python SDK writes
+    // one junk entry named `base64imgString` per base64 image).
+    let limits = ReadLimits::default()
+        .allow_duplicate_names(true)
+        .max_total_bytes(256 << 20);
+    let upload = read_upload_zip_with(zip, limits).map_err(|e| match e {
+        ReadError::MissingInfoJson => zip_corrupt("the zip has no info.json entry"),
+        ReadError::InfoJson(e) => zip_corrupt(format!("info.json is not valid JSON: {e}")),
+        other => zip_corrupt(format!("the upload is not a readable zip: {}", error_chain(&other))),
+    })?;
+    let entries = upload.entries;
+    let Value::Object(info) = upload.info else {
+        return Err(data_invalid("info.json is not a JSON object"));
+    };
+    let misc = match info.get("misc_information") {
+        Some(Value::Object(m)) => m,
+        _ => return Err(data_invalid("info.json: misc_information is missing")),
+    };
+    let pp = match misc.get("partner_params") {
+        Some(Value::Object(pp)) => pp,
+        _ => {
+            return Err(data_invalid(
+                "info.json: misc_information.partner_params is missing",
+            ));
+        }
+    };
+    let pp_job_type = match pp.get("job_type") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    if pp.get("user_id").and_then(Value::as_str) != Some(job.user_id.as_str())
+        || pp.get("job_id").and_then(Value::as_str) != Some(job.job_id.as_str())
+        || pp_job_type != Some(u64::from(job.job_type))
+    {
+        return Err(data_invalid(format!(
+            "info.json: partner_params {} do not match the prepared job (user_id {:?}, job_id {:?}, job_type {})",
+            Value::Object(pp.clone()),
+            job.user_id,
+            job.job_id,
+            job.job_type
+        )));
+    }
+    if let Some(client) = string_or_number(misc.get("smile_client_id"))
+        && client != partner_id
+    {
+        return Err(data_invalid(format!(
+            "info.json: misc_information.smile_client_id {client:?} is not this partner"
+        )));
+    }
+    // The official Node SDK omits the signature here; when present it must verify.
+    if let Some(sig) = misc.get("signature") {
+        let ts = misc.get("timestamp").and_then(Value::as_str);
+        match (ts, sig.as_str()) {
+            (Some(ts), Some(sig)) if signer.verify(ts, sig).is_ok() => {}
+            _ => {
+                return Err(data_invalid(
+                    "info.json: misc_information.signature does not verify over misc_information.timestamp",
+                ));
+            }
+        }
+    }
+    let id_info = match info.get("id_info") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err(data_invalid("info.json: id_info is not an object")),
+    };
+    let id_field = |k: &str| id_info.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    if matches!(job.job_type, 6 | 11) && id_field("country").is_none() {
+        return Err(data_invalid(format!(
+            "info.json: id_info.country is required for job type {}",
+            job.job_type
+        )));
+    }
+    if job.job_type == 11 && id_field("id_type").is_none() {
+        return Err(data_invalid(
+            "info.json: id_info.id_type is required for job type 11",
+        ));
+    }
+    let images = match info.get("images") {
+        Some(Value::Array(a)) => a,
+        _ => return Err(data_invalid("info.json: images is missing")),
+    };
+    let mut selfies = 0;
+    let mut id_fronts = 0;
+    let mut linked = Vec::new();
+    for (i, image) in images.iter().enumerate() {
+        let Value::Object(image) = image else {
+            return Err(data_invalid(format!("info.json: images[{i}] is not an object")));
+        };
+        let type_id = match image.get("image_type_id") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            _ => None,
+        }
+        .filter(|t| *t <= 7)
+        .ok_or_else(|| {
+            data_invalid(format!(
+                "info.json: images[{i}].image_type_id is missing or not 0-7"
+            ))
+        })?;
+        let text = |k: &str| image.get(k).and_then(Value::as_str).unwrap_or_default();
+        let (image_text, file_name) = (text("image"), text("file_name"));
+        let bytes: Vec<u8> = if matches!(type_id, 0 | 1 | 4 | 5) {
+            if file_name.is_empty() {
+                let hint = if image_text.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; its \"image\" holds {image_text:?}, which is not uploaded (the official Node SDK 3.2.1 writes local paths of liveness and ID-back files there instead of zipping them)"
+                    )
+                };
+                return Err(data_invalid(format!(
+                    "info.json: images[{i}] (image_type_id {type_id}) has no file_name, so its image is not in the zip{hint}"
+                )));
+            }
+            entries
+                .iter()
+                .find(|e| e.name == file_name)
+                .map(|e| e.data.clone())
+                .ok_or_else(|| {
+                    data_invalid(format!(
+                        "info.json: images[{i}].file_name {file_name:?} is not in the zip"
+                    ))
+                })?
+        } else {
+            if image_text.is_empty() {
+                return Err(data_invalid(format!(
+                    "info.json: images[{i}] (image_type_id {type_id}) has no base64 image"
+                )));
+            }
+            decode_base64(image_text).ok_or_else(|| {
+                data_invalid(format!(
+                    "info.json: images[{i}].image is not valid base64 (no data: prefix, no line breaks)"
+                ))
+            })?
+        };
+        let Some(content_type) = image_content_type(&bytes) else {
+            return Err(data_invalid(format!(
+                "info.json: images[{i}] (image_type_id {type_id}) is not a JPEG or PNG image"
+            )));
+        };
+        let link = match type_id {
+            0 | 2 => {
+                selfies += 1;
+                Some("selfie_image")
+            }
+            1 | 3 => {
+                id_fronts += 1;
+                Some("id_card_image")
+            }
+            5 | 7 => Some("id_card_back_image"),
+            _ => None,
+        };
+        if let Some(link) = link
+            && !linked.iter().any(|(n, _, _): &(String, _, _)| n == link)
+        {
+            linked.push((link.to_owned(), content_type, bytes));
+        }
+    }
+    let document_job = matches!(job.job_type, 6 | 11);
+    if selfies == 0 && !(document_job && job.use_enrolled_image) {
+        return Err(data_invalid("info.json: no selfie image (image_type_id 0 or 2)"));
+    }
+    if document_job && id_fronts == 0 {
+        return Err(data_invalid(format!(
+            "info.json: job type {} needs an ID card front image (image_type_id 1 or 3)",
+            job.job_type
+        )));
+    }
+    Ok(Package {
+        images: linked,
+        id_info,
+    })
+}
+
+/// `GET /__emulator/images/{token}`: an image link.
+pub(crate) async fn get_image(
+    State(shared): State<Arc<Shared>>,
+    Path(token): Path<String>,
+) -> Response {
+    let store = shared.store();
+    match store.images.get(&token) {
+        Some(img) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, img.content_type)],
+            img.bytes.clone(),
+        )
+            .into_response(),
+        None => s3_error(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist."),
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

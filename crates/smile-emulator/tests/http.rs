@@ -1,0 +1,533 @@
+//! The emulator driven over plain HTTP: the upload flow, errors, callbacks, review.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+use smile_emulator::{CallbackOutcome, Emulator, JobPhase};
+
+async fn quick() -> Emulator {
+    Emulator::builder()
+        .processing_delay(Duration::ZERO)
+        .manual_review()
+        .callback_retries(3, Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn enrol_then_authenticate_pass() {
+    let emulator = quick().await;
+    let api = Api::new(&emulator);
+    let prep4 = api.submit("user-1", "job-enrol", 4, &[], None).await;
+    assert_eq!(prep4["code"], "2202");
+    assert_eq!(prep4["smile_job_id"], "0000000001");
+    assert!(prep4["upload_url"].as_str().unwrap().starts_with(&api.origin));
+    let status = poll_complete(&api, "user-1", "job-enrol", false).await;
+    assert!(verify(&api.api_key, &api.partner_id, &status), "signed: {status}");
+    assert_eq!(status["job_success"], true);
+    assert_eq!(status["code"], "2302");
+    assert_eq!(status["result"]["ResultCode"], "0840");
+    assert_eq!(status["result"]["Actions"]["Register_Selfie"], "Approved");
+    assert!(emulator.state().user("user-1").is_some());
+
+    api.submit("user-1", "job-auth", 2, &[], None).await;
+    let status = poll_complete(&api, "user-1", "job-auth", true).await;
+    assert!(verify(&api.api_key, &api.partner_id, &status));
+    let result = &status["result"];
+    assert_eq!(result["ResultCode"], "0820");
+    assert_eq!(result["ResultText"], "Machine Judgement - PASS");
+    assert_eq!(result["ResultType"], "SAIA");
+    assert_eq!(result["IsFinalResult"], "true");
+    assert_eq!(result["SmileJobID"], "0000000002");
+    assert_eq!(
+        result["PartnerParams"],
+        json!({"user_id": "user-1", "job_id": "job-auth", "job_type": "2"})
+    );
+    assert_eq!(result["Actions"]["Selfie_To_Registered_Selfie_Compare"], "Completed");
+    assert_eq!(status["history"].as_array().unwrap().len(), 1);
+    assert_eq!(status["job_success"], true);
+}
+
+#[tokio::test]
+async fn authenticate_fail_0821() {
+    let emulator = quick().await;
+    emulator.state().enrol_user("user-1");
+    let api = Api::new(&emulator);
+    api.submit("user-1", "job-a", 2, &[("emulator_result", "0821")], None).await;
+    let status = poll_complete(&api, "user-1", "job-a", false).await;
+    assert_eq!(status["job_complete"], true);
+    assert_eq!(status["job_success"], false);
+    assert_eq!(status["result"]["ResultCode"], "0821");
+    assert_eq!(status["result"]["Actions"]["Selfie_To_Registered_Selfie_Compare"], "Failed");
+    assert_eq!(status["result"]["PartnerParams"]["emulator_result"], "0821", "extras echoed");
+}
+
+#[tokio::test]
+async fn provisional_then_final_by_polling_and_callbacks() {
+    let emulator = quick().await;
+    emulator.state().enrol_user("user-1");
+    let api = Api::new(&emulator);
+    let mut rx = receiver(vec![]).await;
+    api.submit("user-1", "job-p", 2, &[("emulator_result", "0824")], Some(&rx.url)).await;
+
+    let status = poll_complete(&api, "user-1", "job-p", true).await;
+    assert_eq!(status["result"]["ResultCode"], "0824");
+    assert_eq!(status["result"]["IsFinalResult"], "false");
+    assert_eq!(status["result"]["Actions"]["Liveness_Check"], "Under Review");
+    assert_eq!(status["job_success"], true, "provisional counts as success");
+    let first = rx.next().await;
+    assert!(verify(&api.api_key, &api.partner_id, &first), "{first}");
+    assert_eq!(first["ResultCode"], "0824");
+    assert!(emulator.state().job("job-p").unwrap().review_pending);
+
+    assert_eq!(emulator.state().complete_reviews(), 1);
+    let (_, status) = api.job_status("user-1", "job-p", true, false).await;
+    assert_eq!(status["result"]["ResultCode"], "1220");
+    assert_eq!(status["result"]["ResultText"], "Authenticated");
+    assert_eq!(status["result"]["IsMachineResult"], "false");
+    assert_eq!(status["result"]["Actions"]["Human_Review_Liveness_Check"], "Passed");
+    let codes: Vec<&str> = status["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ResultCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["0824", "1220"]);
+    let second = rx.next().await;
+    assert!(verify(&api.api_key, &api.partner_id, &second));
+    assert_eq!(second["ResultCode"], "1220");
+    assert_eq!(second["SmileJobID"], first["SmileJobID"]);
+}
+
+#[tokio::test]
+async fn review_delay_by_clock() {
+    let clock = std::sync::Arc::new(smile_emulator::FixedClock::new(std::time::SystemTime::now()));
+    let emulator = Emulator::builder()
+        .processing_delay(Duration::from_secs(5))
+        .review_delay(Duration::from_secs(60))
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    api.submit("u", "j", 2, &[("emulator_result", "0825"), ("emulator_final_result", "1221")], None)
+        .await;
+    let (_, s) = api.job_status("u", "j", false, false).await;
+    assert_eq!(s["job_complete"], false);
+    assert_eq!(s["result"], Value::Null);
+    clock.advance(Duration::from_secs(5));
+    let (_, s) = api.job_status("u", "j", false, false).await;
+    assert_eq!(s["result"]["ResultCode"], "0825");
+    clock.advance(Duration::from_secs(59));
+    let (_, s) = api.job_status("u", "j", false, false).await;
+    assert_eq!(s["result"]["ResultCode"], "0825", "review not yet due");
+    clock.advance(Duration::from_secs(1));
+    let (_, s) = api.job_status("u", "j", false, false).await;
+    assert_eq!(s["result"]["ResultCode"], "1221");
+    assert_eq!(s["job_success"], false);
+    assert_eq!(s["result"]["Actions"]["Human_Review_Compare"], "Failed");
+}
+
+#[tokio::test]
+async fn upload_errors() {
+    let emulator = quick().await;
+    let api = Api::new(&emulator);
+    // Unknown user for job 2.
+    let (status, body) = api.prep("nobody", "j1", 2, &[], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2210")), "{body}");
+    // Duplicate job id.
+    emulator.state().enrol_user("u");
+    let (status, first) = api.prep("u", "dup", 2, &[], None).await;
+    assert_eq!(status, 200);
+    let (status, body) = api.prep("u", "dup", 2, &[], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2215")));
+    assert_eq!(
+        body["error"],
+        "Job already exists. Did you mean to set the retry flag to true?"
+    );
+    // retry: true gives a new URL for the same job.
+    let mut retry = api.prep_body("u", "dup", 2, None);
+    retry.insert("retry".into(), json!(true));
+    let (status, again) = api.post("upload", &Value::Object(retry)).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["smile_job_id"], first["smile_job_id"]);
+    assert_ne!(again["upload_url"], first["upload_url"]);
+    let (status, _) = api
+        .put_zip(first["upload_url"].as_str().unwrap(), store_zip(&[]))
+        .await;
+    assert_eq!(status, 403, "the superseded URL no longer works");
+    // Bad signature.
+    let mut bad = api.prep_body("u", "j2", 2, None);
+    bad.insert("signature".into(), json!(sign("other-key", &api.partner_id, "x")));
+    let (status, body) = api.post("upload", &Value::Object(bad)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("2205")));
+    // Wrong partner.
+    let mut bad = api.prep_body("u", "j2", 2, None);
+    bad.insert("smile_client_id".into(), json!("1"));
+    let (status, body) = api.post("upload", &Value::Object(bad)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("2205")));
+    // Naive timestamp (what early Python SDKs sent).
+    let mut bad = api.prep_body("u", "j2", 2, None);
+    let ts = "2024-01-01T00:00:00.000";
+    bad.insert("timestamp".into(), json!(ts));
+    bad.insert("signature".into(), json!(sign(&api.api_key, &api.partner_id, ts)));
+    let (status, body) = api.post("upload", &Value::Object(bad)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("2205")), "{body}");
+    // Missing and mistyped fields.
+    let mut bad = api.prep_body("u", "j2", 2, None);
+    bad["partner_params"].as_object_mut().unwrap().remove("user_id");
+    let (status, body) = api.post("upload", &Value::Object(bad)).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2213")));
+    assert!(body["error"].as_str().unwrap().contains("partner_params.user_id"));
+    let mut bad = api.prep_body("u", "j2", 2, None);
+    bad.insert("use_enrolled_image".into(), json!(3));
+    let (status, body) = api.post("upload", &Value::Object(bad)).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2204")));
+    let (status, body) = api.prep("u", "j2", 5, &[], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2212")));
+    let (status, body) = api.prep("u", "j2", 2, &[("emulator_result", "0840")], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2204")));
+    // Already enrolled user for job 4.
+    let (status, body) = api.prep("u", "j4", 4, &[], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2209")));
+    // Requested errors and a user without a photo.
+    let (status, body) = api.prep("u", "j5", 2, &[("emulator_error", "2207")], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2207")));
+    emulator.state().enrol_user_with_photo("nophoto", false);
+    let (status, body) = api.prep("nophoto", "j6", 2, &[], None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2216")));
+    // Not JSON at all.
+    let (status, body) = api.post_raw("upload", "{not json").await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2203")));
+}
+
+#[tokio::test]
+async fn upload_url_rules() {
+    let clock = std::sync::Arc::new(smile_emulator::FixedClock::new(std::time::SystemTime::now()));
+    let emulator = Emulator::builder()
+        .processing_delay(Duration::ZERO)
+        .upload_url_ttl(Duration::from_secs(60))
+        .max_zip_body(4096)
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    let (_, prep) = api.prep("u", "j", 2, &[], None).await;
+    let url = prep["upload_url"].as_str().unwrap();
+    let zip = store_zip(&[("selfie.jpg", fixture("selfie.jpg"))]);
+    // Content type required.
+    let resp = api.http.put(url).body(zip.clone()).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    assert!(resp.text().await.unwrap().contains("SignatureDoesNotMatch"));
+    // Too large.
+    let (status, body) = api.put_zip(url, vec![0; 5000]).await;
+    assert_eq!(status, 413, "{body}");
+    // Unknown token.
+    let (status, _) = api
+        .put_zip(&format!("{}/__emulator/uploads/nope/selfie.zip", api.origin), zip.clone())
+        .await;
+    assert_eq!(status, 403);
+    // Expired.
+    clock.advance(Duration::from_secs(61));
+    let (status, body) = api.put_zip(url, zip.clone()).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("Request has expired"), "{body}");
+    assert_eq!(emulator.state().job("j").unwrap().phase, JobPhase::AwaitingUpload);
+    let (_, s) = api.job_status("u", "j", false, false).await;
+    assert_eq!(s["job_complete"], false);
+    assert_eq!(s["result"], "No zip uploaded");
+}
+
+#[tokio::test]
+async fn bad_packages_fail_the_job() {
+    let emulator = quick().await;
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    let cases: Vec<(&str, Box<dyn Fn(&Value, &str) -> Vec<u8>>, &str, &str)> = vec![
+        ("not-a-zip", Box::new(|_, _| b"hello".to_vec()), "0903", "not a readable zip"),
+        (
+            "no-info",
+            Box::new(|_, _| store_zip(&[("selfie.jpg", fixture("selfie.jpg"))])),
+            "0903",
+            "no info.json",
+        ),
+        (
+            "missing-image",
+            Box::new(|prep, job| {
+                let info = info_json("001", prep, "u", job, 2, &[], None, &Api::signed_static());
+                store_zip(&[("info.json", info.into_bytes())])
+            }),
+            "0001",
+            "\"selfie.jpg\" is not in the zip",
+        ),
+        (
+            "not-an-image",
+            Box::new(|prep, job| {
+                let info = info_json("001", prep, "u", job, 2, &[], None, &Api::signed_static());
+                store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", b"GIF89a".to_vec())])
+            }),
+            "0001",
+            "not a JPEG or PNG",
+        ),
+        (
+            "wrong-job",
+            Box::new(|prep, _| {
+                let info = info_json("001", prep, "u", "other-job", 2, &[], None, &Api::signed_static());
+                store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", fixture("selfie.jpg"))])
+            }),
+            "0001",
+            "do not match the prepared job",
+        ),
+        (
+            "bad-signature",
+            Box::new(|prep, job| {
+                let info = info_json("001", prep, "u", job, 2, &[], None, &("2024-01-01T00:00:00.000Z".into(), "AAAA".into()));
+                store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", fixture("selfie.jpg"))])
+            }),
+            "0001",
+            "signature does not verify",
+        ),
+    ];
+    for (job_id, make_zip, code, detail) in cases {
+        let (status, prep) = api.prep("u", job_id, 2, &[], None).await;
+        assert_eq!(status, 200);
+        let (status, _) = api
+            .put_zip(prep["upload_url"].as_str().unwrap(), make_zip(&prep, job_id))
+            .await;
+        assert_eq!(status, 200, "the storage service does not look inside");
+        let s = poll_complete(&api, "u", job_id, false).await;
+        assert_eq!(s["result"]["ResultCode"], code, "{job_id}: {s}");
+        assert_eq!(s["job_success"], false);
+        let text = s["result"]["EmulatorDetail"].as_str().unwrap();
+        assert!(text.contains(detail), "{job_id}: {text}");
+    }
+}
+
+impl Api {
+    fn signed_static() -> (String, String) {
+        let ts = timestamp();
+        let sig = sign(smile_emulator::DEFAULT_API_KEY, smile_emulator::DEFAULT_PARTNER_ID, &ts);
+        (ts, sig)
+    }
+}
+
+#[tokio::test]
+async fn callbacks_retry_then_deliver_and_external_is_blocked() {
+    let emulator = quick().await;
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    let mut rx = receiver(vec![500, 503]).await;
+    api.submit("u", "j", 2, &[], Some(&rx.url)).await;
+    for _ in 0..3 {
+        let body = rx.next().await;
+        assert_eq!(body["ResultCode"], "0820");
+        assert!(verify(&api.api_key, &api.partner_id, &body));
+    }
+    // The log shows two rejections and a delivery.
+    let mut log = Vec::new();
+    for _ in 0..200 {
+        log = emulator.state().callbacks();
+        if log.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let outcomes: Vec<_> = log.iter().map(|r| (r.attempt, r.outcome.clone())).collect();
+    assert_eq!(
+        outcomes,
+        [
+            (1, CallbackOutcome::Rejected { status: 500 }),
+            (2, CallbackOutcome::Rejected { status: 503 }),
+            (3, CallbackOutcome::Delivered { status: 200 }),
+        ]
+    );
+
+    api.submit("u", "j-ext", 2, &[], Some("https://callback.example.com/smile")).await;
+    for _ in 0..200 {
+        if emulator.state().callbacks().len() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let last = emulator.state().callbacks().pop().unwrap();
+    assert_eq!(last.job_id, "j-ext");
+    assert!(matches!(last.outcome, CallbackOutcome::Blocked { .. }), "{last:?}");
+}
+
+#[tokio::test]
+async fn job_status_errors_and_image_links() {
+    let emulator = quick().await;
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    api.submit("u", "j", 2, &[], None).await;
+    let (status, body) = api.job_status("u", "unknown", false, false).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = api.job_status("someone-else", "j", false, false).await;
+    assert_eq!(status, 404);
+    let (status, body) = api
+        .post("job_status", &json!({"partner_id": api.partner_id, "user_id": "u", "job_id": "j", "timestamp": "2024-01-01T00:00:00.000Z", "signature": "AAAA"}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("2205")));
+    let (status, body) = api.job_status("u", "j", false, true).await;
+    assert_eq!(status, 200);
+    let link = body["image_links"]["selfie_image"].as_str().unwrap();
+    let image = api.http.get(link).send().await.unwrap();
+    assert_eq!(image.headers()["content-type"], "image/jpeg");
+    assert_eq!(image.bytes().await.unwrap().to_vec(), fixture("selfie.jpg"));
+    assert!(body.get("history").is_none(), "history only on request");
+}
+
+#[tokio::test]
+async fn json_body_limit_is_413() {
+    let emulator = Emulator::builder().max_json_body(1024).start().await.unwrap();
+    let api = Api::new(&emulator);
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(2000));
+    let (status, body) = api.post_raw("upload", &big).await;
+    assert_eq!(status, 413, "{body}");
+}
+
+#[tokio::test]
+async fn timestamp_tolerance_when_configured() {
+    let emulator = Emulator::builder()
+        .timestamp_tolerance(Some(Duration::from_secs(900)))
+        .start()
+        .await
+        .unwrap();
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    let mut old = api.prep_body("u", "j", 2, None);
+    let ts = "2024-01-01T00:00:00.000Z";
+    old.insert("timestamp".into(), json!(ts));
+    old.insert("signature".into(), json!(sign(&api.api_key, &api.partner_id, ts)));
+    let (status, body) = api.post("upload", &Value::Object(old)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("2205")), "{body}");
+    let (status, _) = api.prep("u", "j", 2, &[], None).await;
+    assert_eq!(status, 200, "a fresh timestamp passes");
+}
+
+#[tokio::test]
+async fn other_endpoints() {
+    let emulator = quick().await;
+    let api = Api::new(&emulator);
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("token", &json!({"partner_id": api.partner_id, "user_id": "u", "job_id": "t", "product": "biometric_kyc", "callback_url": "http://127.0.0.1:1/cb", "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert!(body["token"].as_str().unwrap().len() > 10);
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("token", &json!({"partner_id": api.partner_id, "user_id": "u", "job_id": "t", "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2213")));
+
+    let (ts, sig) = api.signed();
+    let kyc = json!({"partner_id": api.partner_id, "partner_params": {"user_id": "u", "job_id": "k1", "job_type": 5}, "country": "NG", "id_type": "BVN", "id_number": "00000000000", "first_name": "Ada", "last_name": "Lovelace", "timestamp": ts, "signature": sig});
+    let (status, body) = api.post("id_verification", &kyc).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(verify(&api.api_key, &api.partner_id, &body));
+    assert_eq!(body["ResultCode"], "1012");
+    assert_eq!(body["Actions"]["Verify_ID_Number"], "Verified");
+    assert_eq!(body["FullName"], "Ada Lovelace");
+    let (status, body) = api.post("id_verification", &kyc).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2215")));
+    let (_, s) = api.job_status("u", "k1", false, false).await;
+    assert_eq!(s["result"]["ResultCode"], "1012");
+
+    let mut rx = receiver(vec![]).await;
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("async_id_verification", &json!({"partner_id": api.partner_id, "partner_params": {"user_id": "u", "job_id": "k2", "job_type": "5", "emulator_result": "1013"}, "country": "NG", "id_type": "BVN", "id_number": "1", "callback_url": rx.url, "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    let cb = rx.next().await;
+    assert_eq!(cb["ResultCode"], "1013");
+    assert_eq!(cb["Actions"]["Verify_ID_Number"], "Not Verified");
+    assert!(verify(&api.api_key, &api.partner_id, &cb));
+
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("business_verification", &json!({"partner_id": api.partner_id, "partner_params": {"user_id": "u", "job_id": "b1", "job_type": 7}, "country": "NG", "id_type": "BUSINESS_REGISTRATION", "id_number": "A000000", "business_type": "co", "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Actions"]["Verify_Business"], "Verified");
+    assert!(body["company_information"].is_object());
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("business_verification", &json!({"partner_id": api.partner_id, "partner_params": {"user_id": "u", "job_id": "b2", "job_type": 7}, "country": "NG", "id_type": "BUSINESS_REGISTRATION", "id_number": "A000000", "business_type": "xx", "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2413")));
+    assert_eq!(body["error"], "Unsupported business type");
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("id_verification", &json!({"partner_id": api.partner_id, "partner_params": {"user_id": "u", "job_id": "k3", "job_type": 5}, "country": "NG", "id_type": "BVN", "id_number": "1", "timestamp": ts, "signature": "AAAA"}))
+        .await;
+    let _ = sig;
+    assert_eq!((status, body["code"].as_str()), (401, Some("2405")));
+
+    let services: Value = api
+        .http
+        .get(format!("{}/services", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(services["hosted_web"]["biometric_kyc"].is_object());
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("valid_documents", &json!({"partner_id": api.partner_id, "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!body["valid_documents"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn control_api() {
+    let emulator = quick().await;
+    let api = Api::new(&emulator);
+    let (status, _) = api
+        .control(reqwest::Method::POST, "users", Some(json!({"user_id": "u"})))
+        .await;
+    assert_eq!(status, 201);
+    assert!(emulator.state().user("u").is_some());
+    let (status, body) = api
+        .control(reqwest::Method::POST, "faults", Some(json!({"endpoint": "job_status", "status": 503, "times": 1})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["faults"][0]["endpoint"], "job_status");
+    let (status, body) = api.job_status("u", "x", false, false).await;
+    assert_eq!((status, body["code"].as_str()), (503, Some("2301")));
+    let (status, _) = api
+        .control(reqwest::Method::POST, "faults", Some(json!({"endpoint": "nope", "status": 503})))
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = api
+        .control(reqwest::Method::POST, "faults", Some(json!({"endpoint": "upload", "colour": "red"})))
+        .await;
+    assert_eq!(status, 400);
+    api.submit("u", "j", 2, &[("emulator_result", "0822")], None).await;
+    let (_, body) = api.control(reqwest::Method::GET, "jobs/j", None).await;
+    assert_eq!(body["review_pending"], true);
+    let (_, body) = api.control(reqwest::Method::POST, "review", None).await;
+    assert_eq!(body["completed"], 1);
+    let (_, body) = api.control(reqwest::Method::GET, "jobs/j", None).await;
+    assert_eq!(body["result_codes"], json!(["0822", "1220"]));
+    let (_, body) = api.control(reqwest::Method::GET, "state", None).await;
+    assert_eq!(body["jobs"].as_array().unwrap().len(), 1);
+    let (status, _) = api.control(reqwest::Method::POST, "reset", None).await;
+    assert_eq!(status, 200);
+    assert!(emulator.state().jobs().is_empty());
+    let (status, _) = api.control(reqwest::Method::GET, "health", None).await;
+    assert_eq!(status, 200);
+}
