@@ -1,3 +1,465 @@
-//! smile-async: work in progress.
+//! An async Smile ID client: the `smile-core` protocol driven over reqwest and tokio.
+//!
+//! One dependency is enough: this crate re-exports what a caller needs from `smile-core`,
+//! `smile-types`, `smile-package` and `smile-sign` (also as the modules [`core`], [`types`],
+//! [`package`] and [`sign`]).
+//!
+//! # Example: SmartSelfie™ Authentication
+//!
+//! This example runs without a network: it gives the client a transport of its own (an async
+//! closure playing the Smile ID server). In production, drop `.transport(..)` and reqwest is
+//! used.
+//!
+//! ```
+//! use smile_async::{Image, JobOptions, JobType, PartnerParams, WebApi};
+//! # use smile_async::{HttpRequest, HttpResponse, TransportFailure, sign::Signer, types::PartnerId};
+//! # let server_signer = Signer::new(PartnerId::new("085"), "api-key");
+//! # let fake_server = move |req: HttpRequest| {
+//! #     let server_signer = server_signer.clone();
+//! #     async move {
+//! #         let body = match req.uri().path() {
+//! #             "/v1/upload" => r#"{"upload_url":"https://uploads.example/x?sig=1","smile_job_id":"0000000001","code":"2202"}"#.to_owned(),
+//! #             "/x" => String::new(),
+//! #             _ => { let t = "2024-01-01T00:00:05.000Z"; let s = server_signer.sign(t);
+//! #                    format!(r#"{{"timestamp":"{t}","signature":"{s}","job_complete":true,"job_success":true,"result":{{"ResultCode":"0820","IsFinalResult":"true"}}}}"#) }
+//! #         };
+//! #         Ok::<HttpResponse, TransportFailure>(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
+//! #     }
+//! # };
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+//! let api = WebApi::builder("085", "api-key") // partner id, API key (sandbox by default)
+//!     .default_callback("https://example.com/smile/callback")
+//! #   .transport(fake_server)
+//!     .build()?;
+//!
+//! let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+//! let outcome = api
+//!     .submit_job(
+//!         PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
+//!         vec![Image::selfie_bytes(jpeg.clone()), Image::liveness_bytes(jpeg)],
+//!         None,
+//!         JobOptions { return_job_status: true, ..JobOptions::default() },
+//!     )
+//!     .await?;
+//! // A provisional result (e.g. 0824, under review) is NOT final: the final one reaches the callback.
+//! assert!(outcome.is_final_approval());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `rustls` | yes | TLS with rustls and the webpki roots |
+//! | `native-tls` | no | TLS with the platform's library (OpenSSL, SChannel, Security.framework); used when `rustls` is off |
+//!
+//! # Runtime, timeouts and connections
+//!
+//! The default transport and sleep need a tokio runtime (reqwest's requirement). Connect
+//! 10 s, JSON calls 30 s, the zip upload 120 s (all settable on the builder). One
+//! `reqwest::Client` is kept per client, so connections are reused (keep-alive). Redirects are
+//! never followed and every HTTP status is handed to the protocol machine. Image files are
+//! read on tokio's blocking pool.
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]; see its documentation for what each variant means and
+//! whether a job may exist on the server. Nothing panics on bad input or bad responses.
+//!
+//! # Testing
+//!
+//! [`WebApiBuilder::transport`], [`WebApiBuilder::clock`] and [`WebApiBuilder::sleep`] replace
+//! the network, the time and the waiting: a test can poll through a whole 90 s schedule in
+//! microseconds with a [`FixedClock`] that the sleep hook advances.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use http;
+pub use smile_core as core;
+pub use smile_package as package;
+pub use smile_sign as sign;
+pub use smile_types as types;
+
+pub use smile_core::{
+    AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
+    HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RetryPolicy, SecretString,
+    Server, Step, SubmitJob, Timeouts, Transport, TransportFailure, TransportFailureKind,
+};
+pub use smile_package::{Image, ImageSource, SubmitRequest};
+pub use smile_sign::{CallbackVerifier, Clock, FixedClock, Signer, SystemClock};
+pub use smile_types::{
+    ActionResult, Actions, Callback, IdInfo, ImageLinks, Interpretation, JobId, JobOptions,
+    JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams, ResultCategory, ResultCode,
+    ResultEntry, SmileJobId, UserId,
+};
+
+/// A `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed future, as returned by the sleep hook.
+pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+type SleepFn = dyn Fn(Duration) -> BoxFuture + Send + Sync;
+
+/// A Smile ID v1 client for async code.
+///
+/// Cheap to clone (the transport, clock and configuration are shared); `Send + Sync`; its
+/// futures are `Send`. Its `Debug` output never shows the API key.
+#[derive(Clone)]
+pub struct WebApi {
+    config: Arc<ClientConfig>,
+    transport: Arc<dyn AsyncTransport>,
+    clock: Arc<dyn Clock>,
+    sleep: Arc<SleepFn>,
+}
+
+impl fmt::Debug for WebApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebApi")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebApi {
+    /// A builder with the required credentials: the partner id exactly as shown in the portal
+    /// (`"085"` and `"85"` differ) and the API key of the chosen environment.
+    pub fn builder(
+        partner_id: impl Into<PartnerId>,
+        api_key: impl Into<SecretString>,
+    ) -> WebApiBuilder {
+        WebApiBuilder {
+            config: ClientConfig::builder(partner_id, api_key),
+            transport: None,
+            clock: None,
+            sleep: None,
+        }
+    }
+
+    /// The configuration (no secrets are reachable from it but the [`Signer`]).
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Submits an image job (SmartSelfie™ Authentication is job type 2), mirroring the
+    /// official `submit_job(partner_params, image_details, id_info, options)`.
+    ///
+    /// Everything is validated and every image read before the first request. With
+    /// `options.return_job_status` the call polls until the job completes (see
+    /// [`PollPolicy`]) and returns [`JobOutcome::Completed`] — **whose result may not be
+    /// final**: check [`JobOutcome::is_final`]; the final result arrives by callback. Without
+    /// it, the call returns [`JobOutcome::Submitted`] once the upload is done. A job needs a
+    /// callback URL (its own or the client's default) or `return_job_status`.
+    ///
+    /// # Errors
+    /// See [`Error`]. Errors after the job was created carry its `smile_job_id`.
+    pub async fn submit_job(
+        &self,
+        partner_params: PartnerParams,
+        images: Vec<Image>,
+        id_info: Option<IdInfo>,
+        options: JobOptions,
+    ) -> Result<JobOutcome> {
+        let mut request = SubmitRequest::new(partner_params, images).with_options(options);
+        request.id_info = id_info;
+        self.submit(request).await
+    }
+
+    /// [`submit_job`](Self::submit_job) for a prepared [`SubmitRequest`].
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn submit(&self, request: SubmitRequest) -> Result<JobOutcome> {
+        let machine = self.prepare(request).await?;
+        self.run(machine).await
+    }
+
+    /// Validates the request and reads its images; on tokio's blocking pool when the request
+    /// has files and a tokio runtime is running.
+    async fn prepare(&self, request: SubmitRequest) -> Result<SubmitJob> {
+        let has_files = request
+            .images
+            .iter()
+            .any(|i| matches!(i.source, ImageSource::File(_)));
+        if has_files && let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let config = Arc::clone(&self.config);
+            return match handle
+                .spawn_blocking(move || SubmitJob::new(&config, request))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(Error::InvalidState("image loading was cancelled")),
+            };
+        }
+        SubmitJob::new(&self.config, request)
+    }
+
+    /// Asks for the status of a job (`POST /job_status`), verifying the response's signature.
+    /// Transient failures are retried per the [`RetryPolicy`]. An incomplete status is a
+    /// normal answer here.
+    ///
+    /// # Errors
+    /// See [`Error`]; [`Error::ResponseSignatureInvalid`] when the response is not signed with
+    /// this partner's key.
+    pub async fn get_job_status(
+        &self,
+        user_id: impl Into<UserId>,
+        job_id: impl Into<JobId>,
+        options: JobStatusOptions,
+    ) -> Result<JobStatusResponse> {
+        self.run(GetJobStatus::new(&self.config, user_id, job_id, options)?)
+            .await
+    }
+
+    /// Drives any protocol [`Machine`] to completion with this client's transport, clock and
+    /// sleep (e.g. a [`SubmitJob`] with its own poll policy).
+    ///
+    /// # Errors
+    /// The machine's error.
+    pub async fn run<M: Machine + Send>(&self, mut machine: M) -> Result<M::Output> {
+        loop {
+            match machine.next(self.clock.now()) {
+                Step::Send(request) => {
+                    let response = self.transport.send(request).await;
+                    machine.on_response(response);
+                }
+                Step::Wait(d) => (self.sleep)(d).await,
+                Step::Done(result) => return result,
+            }
+        }
+    }
+}
+
+/// Builds a [`WebApi`].
+///
+/// ```
+/// use std::time::Duration;
+/// use smile_async::{Server, WebApi};
+///
+/// let api = WebApi::builder("085", "api-key")
+///     .server(Server::Production)
+///     .default_callback("https://example.com/smile/callback")
+///     .upload_timeout(Duration::from_secs(60))
+///     .build()?;
+/// assert!(!format!("{api:?}").contains("api-key"));
+/// # Ok::<(), smile_async::ConfigError>(())
+/// ```
+#[must_use]
+pub struct WebApiBuilder {
+    config: smile_core::ClientConfigBuilder,
+    transport: Option<Arc<dyn AsyncTransport>>,
+    clock: Option<Arc<dyn Clock>>,
+    sleep: Option<Arc<SleepFn>>,
+}
+
+impl fmt::Debug for WebApiBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebApiBuilder")
+            .field("config", &self.config)
+            .field("custom_transport", &self.transport.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebApiBuilder {
+    smile_core::__forward_config_setters!();
+
+    /// Uses this transport instead of reqwest (a proxy, mTLS, middleware, a test double). It
+    /// must follow the [`Transport`] contract: every status as `Ok`, no redirects, honour the
+    /// request's timeout.
+    pub fn transport(mut self, transport: impl AsyncTransport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Uses this clock for request timestamps and poll deadlines (default [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Uses this function to wait between polls and retries (default
+    /// [`tokio::time::sleep`]). Tests pass one that advances a [`FixedClock`].
+    pub fn sleep<F, Fut>(mut self, sleep: F) -> Self
+    where
+        F: Fn(Duration) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.sleep = Some(Arc::new(move |d| Box::pin(sleep(d)) as BoxFuture));
+        self
+    }
+
+    /// Validates the settings and builds the client (and its reqwest client, unless a
+    /// transport was given).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the invalid setting, or [`ConfigError::HttpClient`] when the
+    /// HTTP client cannot be set up (TLS back-end).
+    pub fn build(self) -> Result<WebApi, ConfigError> {
+        let connect = self.config.connect_timeout_value();
+        let config = self.config.build()?;
+        let transport: Arc<dyn AsyncTransport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new(connect)?),
+        };
+        Ok(WebApi {
+            config: Arc::new(config),
+            transport,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            sleep: self
+                .sleep
+                .unwrap_or_else(|| Arc::new(|d| Box::pin(tokio::time::sleep(d)) as BoxFuture)),
+        })
+    }
+}
+
+/// The default [`AsyncTransport`]: one `reqwest::Client` configured for the protocol (no
+/// redirects, connect timeout, per-request total timeout from the request, connection reuse),
+/// reading at most [`MAX_RESPONSE_BODY_BYTES`](smile_core::MAX_RESPONSE_BODY_BYTES) of a body.
+#[derive(Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestTransport").finish_non_exhaustive()
+    }
+}
+
+impl ReqwestTransport {
+    /// A transport with its own client and this connect timeout.
+    ///
+    /// # Errors
+    /// [`ConfigError::HttpClient`] when the TLS back-end cannot be initialised.
+    pub fn new(connect_timeout: Duration) -> Result<Self, ConfigError> {
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(connect_timeout);
+        #[cfg(feature = "rustls")]
+        let builder = builder.use_rustls_tls();
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let builder = builder.use_native_tls();
+        let client = builder
+            .build()
+            .map_err(|e| ConfigError::HttpClient(Box::new(e)))?;
+        Ok(Self { client })
+    }
+
+    /// Wraps a client of your own. It **must** be built with
+    /// `redirect(reqwest::redirect::Policy::none())`.
+    #[must_use]
+    pub fn from_client(client: reqwest::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncTransport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        let timeout = smile_core::request_timeout(&request);
+        let target = format!("{} {}", request.method(), redacted_target(request.uri()));
+        let mut request = reqwest::Request::try_from(request).map_err(|e| failure(e, &target))?;
+        *request.timeout_mut() = timeout;
+        let mut response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| failure(e, &target))?;
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(h) = builder.headers_mut() {
+            *h = std::mem::take(response.headers_mut());
+        }
+        let limit = usize::try_from(smile_core::MAX_RESPONSE_BODY_BYTES).unwrap_or(usize::MAX);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| failure(e, &target))? {
+            if body.len().saturating_add(chunk.len()) > limit {
+                return Err(TransportFailure::new(
+                    TransportFailureKind::BodyTooLarge,
+                    target,
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        builder
+            .body(body)
+            .map_err(|e| TransportFailure::other(target).with_source(e))
+    }
+}
+
+/// The URI without its query (presigned URLs carry credentials in the query).
+fn redacted_target(uri: &http::Uri) -> String {
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => format!("{s}://{a}{}", uri.path()),
+        _ => uri.path().to_owned(),
+    }
+}
+
+fn failure(e: reqwest::Error, target: &str) -> TransportFailure {
+    let kind = if e.is_connect() {
+        TransportFailureKind::Connect
+    } else if e.is_timeout() {
+        TransportFailureKind::Timeout
+    } else if e.is_builder() {
+        TransportFailureKind::InvalidRequest
+    } else if e.is_request() || e.is_body() || e.is_decode() {
+        TransportFailureKind::Io
+    } else {
+        TransportFailureKind::Other
+    };
+    // reqwest's error text repeats the URL (with its query); the cause chain keeps the rest.
+    TransportFailure::new(kind, target).with_source(e.without_url())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_key() {
+        let secret = "do-not-print-this-key-42";
+        let b = WebApi::builder("085", secret);
+        assert!(!format!("{b:?}").contains(secret));
+        let api = b.build().unwrap();
+        let d = format!("{api:?}");
+        assert!(!d.contains(secret), "{d}");
+        assert!(d.contains("085"));
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_connect_failure() {
+        let t = ReqwestTransport::new(Duration::from_secs(2)).unwrap();
+        let mut req = http::Request::post("http://127.0.0.1:9/v1/job_status")
+            .body(b"{}".to_vec())
+            .unwrap();
+        req.extensions_mut()
+            .insert(smile_core::RequestTimeout(Duration::from_secs(2)));
+        let f = t.send(req).await.unwrap_err();
+        assert_eq!(f.kind(), TransportFailureKind::Connect, "{f:?}");
+        assert!(f.is_transient());
+        assert_eq!(f.message(), "POST http://127.0.0.1:9/v1/job_status");
+    }
+
+    #[test]
+    fn redaction_drops_the_query() {
+        let u: http::Uri = "https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            redacted_target(&u),
+            "https://b.s3.amazonaws.com/x/selfie.zip"
+        );
+    }
+}

@@ -1,3 +1,446 @@
-//! smile-blocking: work in progress.
+//! A blocking Smile ID client: the `smile-core` protocol driven over ureq 3.
+//!
+//! One dependency is enough: this crate re-exports what a caller needs from `smile-core`,
+//! `smile-types`, `smile-package` and `smile-sign` (also as the modules [`core`], [`types`],
+//! [`package`] and [`sign`]).
+//!
+//! # Example: SmartSelfie™ Authentication
+//!
+//! This example runs without a network: it gives the client a transport of its own (a closure
+//! playing the Smile ID server). In production, drop `.transport(..)` and ureq is used.
+//!
+//! ```
+//! use smile_blocking::{Image, JobOptions, JobOutcome, JobType, PartnerParams, WebApi};
+//! # use smile_blocking::{HttpRequest, HttpResponse, TransportFailure, sign::Signer, types::PartnerId};
+//! # let server_signer = Signer::new(PartnerId::new("085"), "api-key");
+//! # let fake_server = move |req: HttpRequest| -> Result<HttpResponse, TransportFailure> {
+//! #     let body = match req.uri().path() {
+//! #         "/v1/upload" => r#"{"upload_url":"https://uploads.example/x?sig=1","smile_job_id":"0000000001","code":"2202"}"#.to_owned(),
+//! #         "/x" => String::new(),
+//! #         _ => { let t = "2024-01-01T00:00:05.000Z"; let s = server_signer.sign(t);
+//! #                format!(r#"{{"timestamp":"{t}","signature":"{s}","job_complete":true,"job_success":true,"result":{{"ResultCode":"0820","IsFinalResult":"true"}}}}"#) }
+//! #     };
+//! #     Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
+//! # };
+//!
+//! let api = WebApi::builder("085", "api-key") // partner id, API key (sandbox by default)
+//!     .default_callback("https://example.com/smile/callback")
+//! #   .transport(fake_server)
+//!     .build()?;
+//!
+//! let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+//! let outcome = api.submit_job(
+//!     PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
+//!     vec![Image::selfie_bytes(jpeg.clone()), Image::liveness_bytes(jpeg)],
+//!     None,
+//!     JobOptions { return_job_status: true, ..JobOptions::default() },
+//! )?;
+//! // A provisional result (e.g. 0824, under review) is NOT final: the final one reaches the callback.
+//! assert!(outcome.is_final_approval());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `rustls` | yes | TLS with rustls (ring) and the webpki roots |
+//! | `native-tls` | no | TLS with the platform's library (OpenSSL, SChannel, Security.framework); used when `rustls` is off |
+//!
+//! # Timeouts and connections
+//!
+//! Connect 10 s, JSON calls 30 s, the zip upload 120 s (all settable on the builder). One
+//! ureq `Agent` is kept per client, so connections are reused (keep-alive). Redirects are
+//! never followed and every HTTP status is handed to the protocol machine.
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]; see its documentation for what each variant means and
+//! whether a job may exist on the server. Nothing panics on bad input or bad responses.
+//!
+//! # Testing
+//!
+//! [`WebApiBuilder::transport`], [`WebApiBuilder::clock`] and [`WebApiBuilder::sleep`] replace
+//! the network, the time and the waiting: a test can poll through a whole 90 s schedule in
+//! microseconds with a [`FixedClock`] that the sleep hook advances.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use http;
+pub use smile_core as core;
+pub use smile_package as package;
+pub use smile_sign as sign;
+pub use smile_types as types;
+
+pub use smile_core::{
+    AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
+    HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RetryPolicy, SecretString,
+    Server, Step, SubmitJob, Timeouts, Transport, TransportFailure, TransportFailureKind,
+};
+pub use smile_package::{Image, ImageSource, SubmitRequest};
+pub use smile_sign::{CallbackVerifier, Clock, FixedClock, Signer, SystemClock};
+pub use smile_types::{
+    ActionResult, Actions, Callback, IdInfo, ImageLinks, Interpretation, JobId, JobOptions,
+    JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams, ResultCategory, ResultCode,
+    ResultEntry, SmileJobId, UserId,
+};
+
+/// A `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+type SleepFn = dyn Fn(Duration) + Send + Sync;
+
+/// A Smile ID v1 client that blocks the calling thread.
+///
+/// Cheap to clone (the transport, clock and configuration are shared); `Send + Sync`. Its
+/// `Debug` output never shows the API key.
+#[derive(Clone)]
+pub struct WebApi {
+    config: Arc<ClientConfig>,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+    sleep: Arc<SleepFn>,
+}
+
+impl fmt::Debug for WebApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebApi")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebApi {
+    /// A builder with the required credentials: the partner id exactly as shown in the portal
+    /// (`"085"` and `"85"` differ) and the API key of the chosen environment.
+    pub fn builder(
+        partner_id: impl Into<PartnerId>,
+        api_key: impl Into<SecretString>,
+    ) -> WebApiBuilder {
+        WebApiBuilder {
+            config: ClientConfig::builder(partner_id, api_key),
+            transport: None,
+            clock: None,
+            sleep: None,
+        }
+    }
+
+    /// The configuration (no secrets are reachable from it but the [`Signer`]).
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Submits an image job (SmartSelfie™ Authentication is job type 2), mirroring the
+    /// official `submit_job(partner_params, image_details, id_info, options)`.
+    ///
+    /// Everything is validated and every image read before the first request. With
+    /// `options.return_job_status` the call polls until the job completes (see
+    /// [`PollPolicy`]) and returns [`JobOutcome::Completed`] — **whose result may not be
+    /// final**: check [`JobOutcome::is_final`]; the final result arrives by callback. Without
+    /// it, the call returns [`JobOutcome::Submitted`] once the upload is done. A job needs a
+    /// callback URL (its own or the client's default) or `return_job_status`.
+    ///
+    /// # Errors
+    /// See [`Error`]. Errors after the job was created carry its `smile_job_id`.
+    pub fn submit_job(
+        &self,
+        partner_params: PartnerParams,
+        images: Vec<Image>,
+        id_info: Option<IdInfo>,
+        options: JobOptions,
+    ) -> Result<JobOutcome> {
+        let mut request = SubmitRequest::new(partner_params, images).with_options(options);
+        request.id_info = id_info;
+        self.submit(request)
+    }
+
+    /// [`submit_job`](Self::submit_job) for a prepared [`SubmitRequest`].
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub fn submit(&self, request: SubmitRequest) -> Result<JobOutcome> {
+        self.run(SubmitJob::new(&self.config, request)?)
+    }
+
+    /// Asks for the status of a job (`POST /job_status`), verifying the response's signature.
+    /// Transient failures are retried per the [`RetryPolicy`]. An incomplete status is a
+    /// normal answer here.
+    ///
+    /// # Errors
+    /// See [`Error`]; [`Error::ResponseSignatureInvalid`] when the response is not signed with
+    /// this partner's key.
+    pub fn get_job_status(
+        &self,
+        user_id: impl Into<UserId>,
+        job_id: impl Into<JobId>,
+        options: JobStatusOptions,
+    ) -> Result<JobStatusResponse> {
+        self.run(GetJobStatus::new(&self.config, user_id, job_id, options)?)
+    }
+
+    /// Drives any protocol [`Machine`] to completion with this client's transport, clock and
+    /// sleep (e.g. a [`SubmitJob`] with its own poll policy).
+    ///
+    /// # Errors
+    /// The machine's error.
+    pub fn run<M: Machine>(&self, mut machine: M) -> Result<M::Output> {
+        loop {
+            match machine.next(self.clock.now()) {
+                Step::Send(request) => machine.on_response(self.transport.send(request)),
+                Step::Wait(d) => (self.sleep)(d),
+                Step::Done(result) => return result,
+            }
+        }
+    }
+}
+
+/// Builds a [`WebApi`].
+///
+/// ```
+/// use std::time::Duration;
+/// use smile_blocking::{Server, WebApi};
+///
+/// let api = WebApi::builder("085", "api-key")
+///     .server(Server::Production)
+///     .default_callback("https://example.com/smile/callback")
+///     .upload_timeout(Duration::from_secs(60))
+///     .build()?;
+/// assert!(!format!("{api:?}").contains("api-key"));
+/// # Ok::<(), smile_blocking::ConfigError>(())
+/// ```
+#[must_use]
+pub struct WebApiBuilder {
+    config: smile_core::ClientConfigBuilder,
+    transport: Option<Arc<dyn Transport>>,
+    clock: Option<Arc<dyn Clock>>,
+    sleep: Option<Arc<SleepFn>>,
+}
+
+impl fmt::Debug for WebApiBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebApiBuilder")
+            .field("config", &self.config)
+            .field("custom_transport", &self.transport.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebApiBuilder {
+    smile_core::__forward_config_setters!();
+
+    /// Uses this transport instead of ureq (a proxy, mTLS, middleware, a test double). It must
+    /// follow the [`Transport`] contract: every status as `Ok`, no redirects, honour the
+    /// request's timeout.
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Uses this clock for request timestamps and poll deadlines (default [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Uses this function to wait between polls and retries (default
+    /// [`std::thread::sleep`]). Tests pass one that advances a [`FixedClock`].
+    pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// Validates the settings and builds the client (and its ureq agent, unless a transport
+    /// was given).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the invalid setting.
+    pub fn build(self) -> Result<WebApi, ConfigError> {
+        let connect = self.config.connect_timeout_value();
+        let config = self.config.build()?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(UreqTransport::new(connect)),
+        };
+        Ok(WebApi {
+            config: Arc::new(config),
+            transport,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            sleep: self.sleep.unwrap_or_else(|| Arc::new(std::thread::sleep)),
+        })
+    }
+}
+
+/// The default [`Transport`]: a ureq 3 `Agent` configured for the protocol (every status
+/// returned, no redirects, connect timeout, per-request total timeout from the request, no
+/// automatic `User-Agent`/`Accept` headers, connection reuse).
+#[derive(Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+}
+
+impl fmt::Debug for UreqTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UreqTransport").finish_non_exhaustive()
+    }
+}
+
+impl UreqTransport {
+    /// A transport with its own agent and this connect timeout.
+    #[must_use]
+    pub fn new(connect_timeout: Duration) -> Self {
+        use ureq::config::AutoHeaderValue;
+        let builder = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(connect_timeout))
+            .user_agent(AutoHeaderValue::None)
+            .accept(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None);
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let builder = builder.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::NativeTls)
+                .build(),
+        );
+        Self {
+            agent: ureq::Agent::new_with_config(builder.build()),
+        }
+    }
+
+    /// Wraps an agent of your own. It **must** be configured with
+    /// `http_status_as_error(false)` and `max_redirects(0)`.
+    #[must_use]
+    pub fn from_agent(agent: ureq::Agent) -> Self {
+        Self { agent }
+    }
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        let timeout = smile_core::request_timeout(&request);
+        let target = format!("{} {}", request.method(), redacted_target(request.uri()));
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(timeout)
+            .build();
+        let response = self.agent.run(request).map_err(|e| failure(e, &target))?;
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(smile_core::MAX_RESPONSE_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|e| failure(e, &target))?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+/// The URI without its query (presigned URLs carry credentials in the query).
+fn redacted_target(uri: &http::Uri) -> String {
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => format!("{s}://{a}{}", uri.path()),
+        _ => uri.path().to_owned(),
+    }
+}
+
+fn failure(e: ureq::Error, target: &str) -> TransportFailure {
+    use std::io::ErrorKind as K;
+    use ureq::Error as E;
+    let kind = match &e {
+        E::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+            TransportFailureKind::Connect
+        }
+        E::Timeout(_) => TransportFailureKind::Timeout,
+        E::HostNotFound | E::ConnectionFailed => TransportFailureKind::Connect,
+        E::Io(io) => match io.kind() {
+            K::TimedOut | K::WouldBlock => TransportFailureKind::Timeout,
+            K::ConnectionRefused
+            | K::AddrNotAvailable
+            | K::NetworkUnreachable
+            | K::HostUnreachable
+            | K::NotConnected => TransportFailureKind::Connect,
+            _ => TransportFailureKind::Io,
+        },
+        E::Protocol(_) => TransportFailureKind::Io,
+        E::Tls(_) => TransportFailureKind::Tls,
+        E::BadUri(_) | E::Http(_) => TransportFailureKind::InvalidRequest,
+        E::BodyExceedsLimit(_) => TransportFailureKind::BodyTooLarge,
+        _ => tls_or_other(&e),
+    };
+    TransportFailure::new(kind, target).with_source(e)
+}
+
+fn tls_or_other(e: &ureq::Error) -> TransportFailureKind {
+    #[cfg(feature = "rustls")]
+    if matches!(e, ureq::Error::Rustls(_) | ureq::Error::Pem(_)) {
+        return TransportFailureKind::Tls;
+    }
+    #[cfg(feature = "native-tls")]
+    if matches!(e, ureq::Error::NativeTls(_) | ureq::Error::Der(_)) {
+        return TransportFailureKind::Tls;
+    }
+    let _ = e;
+    TransportFailureKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_key() {
+        let secret = "do-not-print-this-key-42";
+        let b = WebApi::builder("085", secret);
+        assert!(!format!("{b:?}").contains(secret));
+        let api = b.build().unwrap();
+        let d = format!("{api:?}");
+        assert!(!d.contains(secret), "{d}");
+        assert!(d.contains("085"));
+    }
+
+    #[test]
+    fn builder_errors_name_the_setting() {
+        let e = WebApi::builder("085", "k")
+            .base_url("ftp://x")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("ftp://x"), "{e}");
+        let e = WebApi::builder("085", "k")
+            .default_callback("nope")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("default_callback"), "{e}");
+    }
+
+    #[test]
+    fn connection_refused_is_a_connect_failure() {
+        // Port 9 (discard) on loopback is closed in the test environment.
+        let t = UreqTransport::new(Duration::from_secs(2));
+        let mut req = http::Request::post("http://127.0.0.1:9/v1/job_status")
+            .body(b"{}".to_vec())
+            .unwrap();
+        req.extensions_mut()
+            .insert(smile_core::RequestTimeout(Duration::from_secs(2)));
+        let f = t.send(req).unwrap_err();
+        assert_eq!(f.kind(), TransportFailureKind::Connect, "{f:?}");
+        assert!(f.is_transient());
+        assert_eq!(f.message(), "POST http://127.0.0.1:9/v1/job_status");
+    }
+
+    #[test]
+    fn redaction_drops_the_query() {
+        let u: http::Uri = "https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            redacted_target(&u),
+            "https://b.s3.amazonaws.com/x/selfie.zip"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use smile_sign::VerifyError;
 use smile_types::{ApiErrorCode, JobId, JobStatusResponse, Problems, SmileJobId};
 
 use crate::config::ConfigError;
-use crate::transport::{RequestKind, TransportFailure};
+use crate::transport::{RequestKind, TransportFailure, TransportFailureKind};
 
 /// The most of an error response body kept in [`Error::Api`] and friends (64 KiB).
 pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
@@ -23,7 +23,7 @@ pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 /// | [`Config`](Self::Config) | an invalid client or policy setting | no |
 /// | [`JobAlreadyExists`](Self::JobAlreadyExists) | Smile code 2215: the `job_id` is taken | an earlier one |
 /// | [`Api`](Self::Api) | the server answered with an error status (or a 2xx error body) | `smile_job_id` says |
-/// | [`Transport`](Self::Transport) | no HTTP response (connect, timeout, broken connection) | `smile_job_id` says; on `POST /upload`, **maybe** |
+/// | [`Transport`](Self::Transport) | no HTTP response (connect, timeout, broken connection) | `smile_job_id` says; on `POST /upload` after connecting, **maybe** |
 /// | [`UnexpectedResponse`](Self::UnexpectedResponse) | a 2xx response that is not what the protocol promises | `smile_job_id` says |
 /// | [`UploadFailed`](Self::UploadFailed) | the job exists but the zip `PUT` failed | yes |
 /// | [`ResponseSignatureInvalid`](Self::ResponseSignatureInvalid) | a `job_status` response failed signature verification | yes |
@@ -81,7 +81,7 @@ pub enum Error {
     },
 
     /// No HTTP response was received.
-    #[error("{during} got no response{}", transport_context(*.during, .smile_job_id.as_ref()))]
+    #[error("{during} got no response{}", transport_context(*.during, .smile_job_id.as_ref(), .source))]
     Transport {
         /// The call that failed.
         during: RequestKind,
@@ -227,19 +227,20 @@ impl Error {
     }
 
     /// Whether the job may exist on the server although this call failed: any error after
-    /// `POST /upload` succeeded, and a transport failure of `POST /upload` itself (the request
-    /// may have reached the server). Resubmit such a job with the same `job_id` and
+    /// `POST /upload` succeeded, and a transport failure of `POST /upload` itself once a
+    /// connection was established (the request may have reached the server). Resubmit such a job with the same `job_id` and
     /// `resume_existing_job`, never with a new `job_id` (that would be a second, billed job).
     #[must_use]
     pub fn job_may_exist(&self) -> bool {
-        self.smile_job_id().is_some()
-            || matches!(
-                self,
-                Self::Transport {
-                    during: RequestKind::PrepUpload,
-                    ..
-                } | Self::JobAlreadyExists { .. }
-            )
+        match self {
+            Self::Transport {
+                during: RequestKind::PrepUpload,
+                source,
+                ..
+            } => source.kind() != TransportFailureKind::Connect,
+            Self::JobAlreadyExists { .. } => true,
+            _ => self.smile_job_id().is_some(),
+        }
     }
 
     /// Whether a later identical call might succeed (a transport failure or HTTP 408, 429,
@@ -281,8 +282,15 @@ fn api_summary(
     s
 }
 
-fn transport_context(during: RequestKind, id: Option<&SmileJobId>) -> String {
-    if during == RequestKind::PrepUpload {
+fn transport_context(
+    during: RequestKind,
+    id: Option<&SmileJobId>,
+    source: &TransportFailure,
+) -> String {
+    if during == RequestKind::PrepUpload && id.is_none() {
+        if source.kind() == TransportFailureKind::Connect {
+            return " (no connection was established, so no job was created)".to_owned();
+        }
         " (the job may have been created: resubmit with the same job_id and resume_existing_job, not a new job_id)".to_owned()
     } else {
         job_suffix(id)

@@ -68,7 +68,8 @@ pub fn request_kind(request: &HttpRequest) -> Option<RequestKind> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportFailureKind {
-    /// The connection could not be established (DNS, refused, unreachable, proxy).
+    /// The connection could not be established (DNS, refused, unreachable, proxy, connect
+    /// timeout): the request was certainly not sent.
     Connect,
     /// A timeout expired (connect or request).
     Timeout,

@@ -10,7 +10,7 @@ use smile_core::{
     Machine, PollPolicy, RequestKind, RetryPolicy, Step, SubmitJob, TransportFailure,
     TransportFailureKind, request_kind, request_timeout,
 };
-use smile_package::{Image, ReadLimits, SubmitRequest, read_upload_zip};
+use smile_package::{Image, SubmitRequest, read_upload_zip};
 use smile_sign::{Signer, format_timestamp};
 use smile_types::{JobOptions, JobType, PartnerId, PartnerParams, ResultCategory};
 
@@ -285,7 +285,7 @@ fn canonical_bytes_prep_zip_and_first_poll() {
         put.headers()["content-length"].to_str().unwrap(),
         put.body().len().to_string()
     );
-    let zip = read_upload_zip(put.body(), ReadLimits::default()).unwrap();
+    let zip = read_upload_zip(put.body()).unwrap();
     assert!(zip.info_json_first);
     assert_eq!(
         std::str::from_utf8(&zip.info_json).unwrap(),
@@ -815,6 +815,16 @@ fn prep_upload_errors() {
             ) && e.job_may_exist()
                 && e.to_string().contains("may have been created")
         }),
+        (Err(TransportFailure::connect("refused")), |e| {
+            matches!(
+                e,
+                Error::Transport {
+                    during: RequestKind::PrepUpload,
+                    ..
+                }
+            ) && !e.job_may_exist()
+                && e.to_string().contains("no job was created")
+        }),
     ];
     for (answer, check) in cases {
         let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
@@ -878,7 +888,7 @@ fn resume_existing_job_reprepares_with_retry_true() {
     );
     assert_eq!(body_json(&run.sent[0].1)["retry"], false);
     assert_eq!(body_json(&run.sent[1].1)["retry"], true);
-    let zip = read_upload_zip(run.sent[2].1.body(), ReadLimits::default()).unwrap();
+    let zip = read_upload_zip(run.sent[2].1.body()).unwrap();
     assert_eq!(zip.info["misc_information"]["retry"], "true");
     assert_eq!(
         zip.info["misc_information"]["signature"],
@@ -937,8 +947,8 @@ fn expired_upload_url_reprepares_once() {
             RequestKind::Upload
         ]
     );
-    let first = read_upload_zip(run.sent[1].1.body(), ReadLimits::default()).unwrap();
-    let second = read_upload_zip(run.sent[3].1.body(), ReadLimits::default()).unwrap();
+    let first = read_upload_zip(run.sent[1].1.body()).unwrap();
+    let second = read_upload_zip(run.sent[3].1.body()).unwrap();
     assert_eq!(first.info["misc_information"]["retry"], "false");
     assert_eq!(second.info["misc_information"]["retry"], "true");
     assert_eq!(body_json(&run.sent[2].1)["retry"], true);
