@@ -169,7 +169,8 @@ async fn upload_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> 
             job.smile_job_id.clone()
         } else {
             let user = store.users.get(&pp.user_id);
-            let needs_enrolled = pp.job_type == 2 || (use_enrolled_image && matches!(pp.job_type, 6 | 11));
+            let needs_enrolled =
+                pp.job_type == 2 || (use_enrolled_image && matches!(pp.job_type, 6 | 11));
             if needs_enrolled {
                 match user {
                     None => {
@@ -189,7 +190,9 @@ async fn upload_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> 
                     Some(_) => {}
                 }
             }
-            if pp.job_type == 4 && user.is_some_and(|u| u.job_id.as_deref() != Some(pp.job_id.as_str())) {
+            if pp.job_type == 4
+                && user.is_some_and(|u| u.job_id.as_deref() != Some(pp.job_id.as_str()))
+            {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "2209",

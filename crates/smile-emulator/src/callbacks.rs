@@ -27,7 +27,10 @@ pub(crate) struct Delivery {
 pub(crate) fn check_target(url: &str, allow_external: bool) -> Result<reqwest::Url, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid callback URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("callback URL scheme {:?} is not http or https", parsed.scheme()));
+        return Err(format!(
+            "callback URL scheme {:?} is not http or https",
+            parsed.scheme()
+        ));
     }
     if allow_external {
         return Ok(parsed);

@@ -87,7 +87,8 @@ impl EmulatorArgs {
             api_key: SecretString::from(self.api_key.clone()),
             bind: SocketAddr::new(self.host, self.port),
             processing_delay: Duration::from_millis(self.processing_delay_ms),
-            review_delay: (!self.manual_review).then(|| Duration::from_millis(self.review_delay_ms)),
+            review_delay: (!self.manual_review)
+                .then(|| Duration::from_millis(self.review_delay_ms)),
             upload_url_ttl: Duration::from_secs(self.upload_url_ttl_secs),
             timestamp_tolerance: self.timestamp_tolerance_secs.map(Duration::from_secs),
             max_json_body: self.max_json_body,

@@ -14,10 +14,7 @@ use crate::shared::{Shared, State as StateHandle};
 use crate::wire::json_response;
 
 fn bad_request(message: impl Into<String>) -> Response {
-    json_response(
-        StatusCode::BAD_REQUEST,
-        &json!({"error": message.into()}),
-    )
+    json_response(StatusCode::BAD_REQUEST, &json!({"error": message.into()}))
 }
 
 /// `GET /__emulator/health`.
@@ -143,10 +140,7 @@ fn yes() -> bool {
 }
 
 /// `POST /__emulator/users` with `{"user_id": "...", "has_photo": true}`.
-pub(crate) async fn enrol(
-    State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
-) -> Response {
+pub(crate) async fn enrol(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
     let req: EnrolRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return bad_request(format!("expected {{\"user_id\": \"...\"}}: {e}")),

@@ -93,7 +93,9 @@ impl fmt::Display for Endpoint {
 
 /// The text is not the name of an [`Endpoint`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown endpoint {0:?} (expected one of: upload, zip_upload, job_status, token, id_verification, async_id_verification, business_verification, async_business_verification, services, valid_documents, images)")]
+#[error(
+    "unknown endpoint {0:?} (expected one of: upload, zip_upload, job_status, token, id_verification, async_id_verification, business_verification, async_business_verification, services, valid_documents, images)"
+)]
 pub struct UnknownEndpoint(pub String);
 
 impl FromStr for Endpoint {
@@ -325,7 +327,9 @@ pub enum FaultSpecError {
     #[error(transparent)]
     Endpoint(#[from] UnknownEndpoint),
     /// A key is not a fault field.
-    #[error("unknown fault key {0:?} (expected status, body, retry_after, delay_ms, drop_connection, malformed_json, expire_upload_url, after_handler, skip, times)")]
+    #[error(
+        "unknown fault key {0:?} (expected status, body, retry_after, delay_ms, drop_connection, malformed_json, expire_upload_url, after_handler, skip, times)"
+    )]
     UnknownKey(String),
     /// A value has the wrong form.
     #[error("fault key {key:?}: invalid value {value:?}")]
@@ -348,7 +352,10 @@ pub fn parse_fault_arg(arg: &str) -> Result<Vec<(Endpoint, Fault)>, FaultSpecErr
     let fault = Fault::parse_spec(spec)?;
     let endpoint = endpoint.trim();
     if endpoint == "*" {
-        return Ok(Endpoint::ALL.into_iter().map(|e| (e, fault.clone())).collect());
+        return Ok(Endpoint::ALL
+            .into_iter()
+            .map(|e| (e, fault.clone()))
+            .collect());
     }
     Ok(vec![(endpoint.parse()?, fault)])
 }
@@ -461,7 +468,10 @@ mod tests {
         let parsed = parse_fault_arg("job_status:status=503,times=2,retry_after=1").unwrap();
         assert_eq!(
             parsed,
-            vec![(Endpoint::JobStatus, Fault::status(503).times(2).retry_after(1))]
+            vec![(
+                Endpoint::JobStatus,
+                Fault::status(503).times(2).retry_after(1)
+            )]
         );
         let parsed = parse_fault_arg("upload:drop_connection,after_handler").unwrap();
         assert_eq!(
@@ -469,7 +479,10 @@ mod tests {
             Fault::drop_connection().after_handler(),
             "bare booleans"
         );
-        assert_eq!(parse_fault_arg("*:delay_ms=5").unwrap().len(), Endpoint::ALL.len());
+        assert_eq!(
+            parse_fault_arg("*:delay_ms=5").unwrap().len(),
+            Endpoint::ALL.len()
+        );
         assert!(matches!(
             parse_fault_arg("job_status"),
             Err(FaultSpecError::MissingEndpoint(_))
@@ -499,9 +512,19 @@ mod tests {
         faults.set(Endpoint::JobStatus, Fault::status(500).skip(1).times(2));
         let mut table = faults.lock();
         assert_eq!(table.take(Endpoint::JobStatus), None, "skipped");
-        assert_eq!(table.take(Endpoint::JobStatus).and_then(|f| f.status), Some(500));
-        assert_eq!(table.take(Endpoint::Upload), None, "other endpoint untouched");
-        assert_eq!(table.take(Endpoint::JobStatus).and_then(|f| f.status), Some(500));
+        assert_eq!(
+            table.take(Endpoint::JobStatus).and_then(|f| f.status),
+            Some(500)
+        );
+        assert_eq!(
+            table.take(Endpoint::Upload),
+            None,
+            "other endpoint untouched"
+        );
+        assert_eq!(
+            table.take(Endpoint::JobStatus).and_then(|f| f.status),
+            Some(500)
+        );
         assert_eq!(table.take(Endpoint::JobStatus), None, "used up and removed");
         drop(table);
         assert!(faults.list().is_empty());

@@ -39,8 +39,8 @@ pub(crate) fn id_result_entry(
     code: &str,
     id_info: &Map<String, Value>,
 ) -> Map<String, Value> {
-    let (text, is_final) = outcome::meta(code, ctx.job_type)
-        .map_or(("Unknown", true), |(_, f, t)| (t, f));
+    let (text, is_final) =
+        outcome::meta(code, ctx.job_type).map_or(("Unknown", true), |(_, f, t)| (t, f));
     let found = outcome::is_approved(ctx.job_type, code);
     let field = |k: &str| {
         id_info
@@ -124,7 +124,10 @@ pub(crate) fn id_result_entry(
         };
         e.insert("FullName".into(), json!(full_name));
         e.insert("DOB".into(), json!(dob));
-        e.insert("Gender".into(), json!(if found { "F" } else { "Not Available" }));
+        e.insert(
+            "Gender".into(),
+            json!(if found { "F" } else { "Not Available" }),
+        );
         e.insert("PhoneNumber".into(), json!(field("phone_number")));
         e.insert("ExpirationDate".into(), json!("Not Available"));
         e.insert("Photo".into(), json!("Not Available"));
@@ -205,12 +208,18 @@ async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiEr
         ));
     }
     if let Call::Business { .. } = call {
-        let id_type = id_info.get("id_type").and_then(Value::as_str).unwrap_or_default();
+        let id_type = id_info
+            .get("id_type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !BUSINESS_ID_TYPES.contains(&id_type) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "2413",
-                format!("\"id_type\" must be one of [{}]", BUSINESS_ID_TYPES.join(", ")),
+                format!(
+                    "\"id_type\" must be one of [{}]",
+                    BUSINESS_ID_TYPES.join(", ")
+                ),
             ));
         }
         if let Some(bt) = id_info.get("business_type").and_then(Value::as_str)

@@ -171,9 +171,9 @@ pub use config::{
     DEFAULT_UPLOAD_URL_TTL,
 };
 pub use faults::{Endpoint, Fault, FaultSpecError, Faults, UnknownEndpoint, parse_fault_arg};
-pub use smile_sign::{Clock, FixedClock, SystemClock};
 pub use outcome::{ERROR_KEY, FINAL_RESULT_KEY, RESULT_KEY};
 pub use shared::State;
+pub use smile_sign::{Clock, FixedClock, SystemClock};
 pub use store::{CallbackOutcome, CallbackRecord, JobInfo, JobPhase, UserInfo};
 
 use shared::Shared;

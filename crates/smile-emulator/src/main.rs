@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use smile_emulator::cli::EmulatorArgs;
 use smile_emulator::EmulatorBuilder;
+use smile_emulator::cli::EmulatorArgs;
 
 /// A local Smile ID v1 API for offline development and tests.
 #[derive(Debug, Parser)]
@@ -13,7 +13,11 @@ struct Cli {
     #[command(flatten)]
     args: EmulatorArgs,
     /// Log filter (tracing syntax), e.g. "smile_emulator=debug".
-    #[arg(long, default_value = "smile_emulator=info", env = "SMILE_EMULATOR_LOG")]
+    #[arg(
+        long,
+        default_value = "smile_emulator=info",
+        env = "SMILE_EMULATOR_LOG"
+    )]
     log: String,
 }
 
@@ -52,11 +56,11 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        if let (Some(path), Some(pem)) = (&cli.args.cert_out, emulator.cert_pem()) {
-            if let Err(e) = std::fs::write(path, pem) {
-                eprintln!("smile-emulator: cannot write {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
+        if let (Some(path), Some(pem)) = (&cli.args.cert_out, emulator.cert_pem())
+            && let Err(e) = std::fs::write(path, pem)
+        {
+            eprintln!("smile-emulator: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
         }
         println!(
             "smile-emulator {} listening\n  base URL:   {}\n  partner id: {}\n  API key:    {}\n  control:    {}/__emulator\nPress Ctrl-C to stop.",

@@ -230,7 +230,10 @@ pub(crate) fn actions(job_type: u32, code: &str, prior: Option<&str>) -> Map<Str
     for (k, v) in checks {
         set(k, v);
     }
-    let after_spoof_review = matches!(prior, None | Some("0822" | "0824" | "0842" | "0844" | "0846" | "0812" | "0814"));
+    let after_spoof_review = matches!(
+        prior,
+        None | Some("0822" | "0824" | "0842" | "0844" | "0846" | "0812" | "0814")
+    );
     let after_compare_review = matches!(prior, Some("0822" | "0825" | "0812" | "0815"));
     match (job_type, code) {
         (_, "0907") => set("Liveness_Check", "Failed"),
@@ -395,8 +398,8 @@ pub(crate) fn result_entry(
     prior: Option<&str>,
     detail: Option<&str>,
 ) -> Map<String, Value> {
-    let (category, is_final, text) = meta(code, ctx.job_type)
-        .map_or((Category::Error, true, "Unknown"), |(c, f, t)| (c, f, t));
+    let (category, is_final, text) =
+        meta(code, ctx.job_type).map_or((Category::Error, true, "Unknown"), |(c, f, t)| (c, f, t));
     let confidence = match category {
         Category::Approved | Category::Provisional | Category::SpoofSuspected => "99.84",
         Category::Rejected if !matches!(code, "0001" | "0903") => "12.31",
@@ -476,7 +479,13 @@ mod tests {
 
     #[test]
     fn defaults_per_job_type() {
-        for (jt, code) in [(1, "0810"), (2, "0820"), (4, "0840"), (6, "0810"), (11, "0810")] {
+        for (jt, code) in [
+            (1, "0810"),
+            (2, "0820"),
+            (4, "0840"),
+            (6, "0810"),
+            (11, "0810"),
+        ] {
             let o = choose(jt, &Map::new()).unwrap();
             assert_eq!(o.result, code);
             assert_eq!(o.final_result, None);
@@ -541,14 +550,23 @@ mod tests {
         assert_eq!(a["Liveness_Check"], "Passed");
         assert_eq!(a["Selfie_To_Registered_Selfie_Compare"], "Completed");
         assert_eq!(a["Register_Selfie"], "Not Applicable");
-        assert_eq!(actions(2, "0821", None)["Selfie_To_Registered_Selfie_Compare"], "Failed");
+        assert_eq!(
+            actions(2, "0821", None)["Selfie_To_Registered_Selfie_Compare"],
+            "Failed"
+        );
         assert_eq!(actions(2, "0824", None)["Liveness_Check"], "Under Review");
         let final_ = actions(2, "1220", Some("0824"));
         assert_eq!(final_["Liveness_Check"], "Passed");
         assert_eq!(final_["Human_Review_Liveness_Check"], "Passed");
         assert_eq!(final_["Human_Review_Compare"], "Not Applicable");
-        assert_eq!(actions(2, "1220", Some("0825"))["Human_Review_Compare"], "Passed");
-        assert_eq!(actions(2, "1222", Some("0824"))["Human_Review_Liveness_Check"], "Failed");
+        assert_eq!(
+            actions(2, "1220", Some("0825"))["Human_Review_Compare"],
+            "Passed"
+        );
+        assert_eq!(
+            actions(2, "1222", Some("0824"))["Human_Review_Liveness_Check"],
+            "Failed"
+        );
     }
 
     #[test]

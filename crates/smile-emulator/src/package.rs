@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use smile_package::{ImageFormat, ReadError, ReadLimits, read_upload_zip_with};
-use smile_sign::Signer;
 use crate::shared::Shared;
 use crate::store::{Failure, Job, JobPhase, StoredImage};
 use crate::wire::{random_token, read_body};
+use smile_package::{ImageFormat, ReadError, ReadLimits, read_upload_zip_with};
+use smile_sign::Signer;
 
 /// Request extension set by the fault layer: answer the `PUT` as if the URL had expired.
 #[derive(Debug, Clone, Copy)]
@@ -202,7 +202,10 @@ pub(crate) fn check_package(
     let upload = read_upload_zip_with(zip, limits).map_err(|e| match e {
         ReadError::MissingInfoJson => zip_corrupt("the zip has no info.json entry"),
         ReadError::InfoJson(e) => zip_corrupt(format!("info.json is not valid JSON: {e}")),
-        other => zip_corrupt(format!("the upload is not a readable zip: {}", error_chain(&other))),
+        other => zip_corrupt(format!(
+            "the upload is not a readable zip: {}",
+            error_chain(&other)
+        )),
     })?;
     let entries = upload.entries;
     let Value::Object(info) = upload.info else {
@@ -261,7 +264,12 @@ pub(crate) fn check_package(
         Some(Value::Object(m)) => m.clone(),
         Some(_) => return Err(data_invalid("info.json: id_info is not an object")),
     };
-    let id_field = |k: &str| id_info.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let id_field = |k: &str| {
+        id_info
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     if matches!(job.job_type, 6 | 11) && id_field("country").is_none() {
         return Err(data_invalid(format!(
             "info.json: id_info.country is required for job type {}",
@@ -282,7 +290,9 @@ pub(crate) fn check_package(
     let mut linked = Vec::new();
     for (i, image) in images.iter().enumerate() {
         let Value::Object(image) = image else {
-            return Err(data_invalid(format!("info.json: images[{i}] is not an object")));
+            return Err(data_invalid(format!(
+                "info.json: images[{i}] is not an object"
+            )));
         };
         let type_id = match image.get("image_type_id") {
             Some(Value::Number(n)) => n.as_u64(),
@@ -356,7 +366,9 @@ pub(crate) fn check_package(
     }
     let document_job = matches!(job.job_type, 6 | 11);
     if selfies == 0 && !(document_job && job.use_enrolled_image) {
-        return Err(data_invalid("info.json: no selfie image (image_type_id 0 or 2)"));
+        return Err(data_invalid(
+            "info.json: no selfie image (image_type_id 0 or 2)",
+        ));
     }
     if document_job && id_fronts == 0 {
         return Err(data_invalid(format!(
@@ -383,7 +395,11 @@ pub(crate) async fn get_image(
             img.bytes.clone(),
         )
             .into_response(),
-        None => s3_error(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist."),
+        None => s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        ),
     }
 }
 

@@ -163,7 +163,10 @@ async fn not_found() -> Response {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     fn id_call(
         call: Call,
-    ) -> impl Fn(State<Arc<Shared>>, Request) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+    ) -> impl Fn(
+        State<Arc<Shared>>,
+        Request,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
     + Clone
     + Send
     + Sync
@@ -203,7 +206,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .post(control::set_faults)
                 .delete(control::clear_faults),
         )
-        .route("/__emulator/faults/{endpoint}", delete(control::clear_fault))
+        .route(
+            "/__emulator/faults/{endpoint}",
+            delete(control::clear_fault),
+        )
         .route("/__emulator/state", get(control::get_state))
         .route("/__emulator/reset", post(control::reset))
         .route(

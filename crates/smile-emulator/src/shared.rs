@@ -10,12 +10,12 @@ use tokio::sync::{Notify, mpsc};
 use crate::callbacks::Delivery;
 use crate::config::Config;
 use crate::faults::Faults;
-use smile_sign::{Clock, Signer, format_timestamp};
-use smile_types::PartnerId;
 use crate::outcome::{self, EntryContext};
 use crate::store::{
     CallbackRecord, Job, JobInfo, JobKind, JobPhase, Review, Snapshot, Store, User, UserInfo,
 };
+use smile_sign::{Clock, Signer, format_timestamp};
+use smile_types::PartnerId;
 
 /// Everything the running emulator shares.
 #[derive(Debug)]
@@ -42,7 +42,10 @@ impl Shared {
         scheme: &'static str,
         authority: String,
     ) -> Self {
-        let signer = Signer::new(PartnerId::new(config.partner_id.clone()), config.api_key.clone());
+        let signer = Signer::new(
+            PartnerId::new(config.partner_id.clone()),
+            config.api_key.clone(),
+        );
         let faults = Faults::new();
         for (endpoint, fault) in &config.faults {
             faults.set(*endpoint, fault.clone());
@@ -231,7 +234,11 @@ fn entered(id_info: &Map<String, Value>) -> bool {
     }
 }
 
-fn finish_review(job: &mut Job, users: &mut std::collections::BTreeMap<String, User>, now: SystemTime) {
+fn finish_review(
+    job: &mut Job,
+    users: &mut std::collections::BTreeMap<String, User>,
+    now: SystemTime,
+) {
     let Some(review) = job.review.take() else {
         return;
     };
@@ -246,7 +253,11 @@ fn finish_review(job: &mut Job, users: &mut std::collections::BTreeMap<String, U
 }
 
 /// Jobs 1, 4 and 6 enrol their user when approved (PROTOCOL.md §4.3).
-fn enrol_if_approved(job: &Job, users: &mut std::collections::BTreeMap<String, User>, now: SystemTime) {
+fn enrol_if_approved(
+    job: &Job,
+    users: &mut std::collections::BTreeMap<String, User>,
+    now: SystemTime,
+) {
     if !matches!(job.job_type, 1 | 4 | 6) {
         return;
     }
@@ -307,9 +318,19 @@ pub(crate) fn read_state_file(path: &Path) -> Result<Store, crate::Error> {
 ///
 /// Cloning is cheap; all clones act on the same running emulator. Every method is
 /// synchronous and may be called from any thread.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct State {
     pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let store = self.shared.store();
+        f.debug_struct("State")
+            .field("jobs", &store.jobs.len())
+            .field("users", &store.users.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {

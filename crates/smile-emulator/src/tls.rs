@@ -17,8 +17,8 @@ pub(crate) fn self_signed() -> Result<(TlsAcceptor, String), Error> {
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
     ];
-    let certified = rcgen::generate_simple_self_signed(names)
-        .map_err(|e| Error::Tls(Box::new(e)))?;
+    let certified =
+        rcgen::generate_simple_self_signed(names).map_err(|e| Error::Tls(Box::new(e)))?;
     let pem = certified.cert.pem();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         certified.signing_key.serialize_der(),

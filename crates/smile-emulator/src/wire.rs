@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use smile_sign::parse_timestamp;
 use crate::shared::Shared;
+use smile_sign::parse_timestamp;
 
 /// An API error: HTTP status, Smile code and message, answered as
 /// `{"error": "...", "code": "NNNN"}`.
@@ -70,12 +70,7 @@ impl IntoResponse for ApiError {
 /// A JSON response with `status`.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        bytes,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// Reads the whole body, refusing more than `limit` bytes with 413.
@@ -156,8 +151,18 @@ pub(crate) fn authenticate(
     let partner = match body.get(id_field) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(_) => return Err(ApiError::unauthorized(code, format!("{id_field} must be a string"))),
-        None => return Err(ApiError::unauthorized(code, format!("{id_field} is missing"))),
+        Some(_) => {
+            return Err(ApiError::unauthorized(
+                code,
+                format!("{id_field} must be a string"),
+            ));
+        }
+        None => {
+            return Err(ApiError::unauthorized(
+                code,
+                format!("{id_field} is missing"),
+            ));
+        }
     };
     if partner != shared.config.partner_id {
         return Err(ApiError::unauthorized(
@@ -179,9 +184,7 @@ pub(crate) fn authenticate(
     };
     if let Some(tolerance) = shared.config.timestamp_tolerance {
         let now = shared.now();
-        let skew = now
-            .duration_since(at)
-            .unwrap_or_else(|e| e.duration());
+        let skew = now.duration_since(at).unwrap_or_else(|e| e.duration());
         if skew > tolerance {
             return Err(ApiError::unauthorized(
                 code,
@@ -282,8 +285,7 @@ pub(crate) fn origin(shared: &Shared, headers: &HeaderMap) -> String {
         .filter(|h| {
             !h.is_empty()
                 && h.len() <= 255
-                && h
-                    .bytes()
+                && h.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
         })
         .unwrap_or(&shared.authority);

@@ -25,9 +25,17 @@ async fn enrol_then_authenticate_pass() {
     let prep4 = api.submit("user-1", "job-enrol", 4, &[], None).await;
     assert_eq!(prep4["code"], "2202");
     assert_eq!(prep4["smile_job_id"], "0000000001");
-    assert!(prep4["upload_url"].as_str().unwrap().starts_with(&api.origin));
+    assert!(
+        prep4["upload_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&api.origin)
+    );
     let status = poll_complete(&api, "user-1", "job-enrol", false).await;
-    assert!(verify(&api.api_key, &api.partner_id, &status), "signed: {status}");
+    assert!(
+        verify(&api.api_key, &api.partner_id, &status),
+        "signed: {status}"
+    );
     assert_eq!(status["job_success"], true);
     assert_eq!(status["code"], "2302");
     assert_eq!(status["result"]["ResultCode"], "0840");
@@ -47,7 +55,10 @@ async fn enrol_then_authenticate_pass() {
         result["PartnerParams"],
         json!({"user_id": "user-1", "job_id": "job-auth", "job_type": "2"})
     );
-    assert_eq!(result["Actions"]["Selfie_To_Registered_Selfie_Compare"], "Completed");
+    assert_eq!(
+        result["Actions"]["Selfie_To_Registered_Selfie_Compare"],
+        "Completed"
+    );
     assert_eq!(status["history"].as_array().unwrap().len(), 1);
     assert_eq!(status["job_success"], true);
 }
@@ -57,13 +68,20 @@ async fn authenticate_fail_0821() {
     let emulator = quick().await;
     emulator.state().enrol_user("user-1");
     let api = Api::new(&emulator);
-    api.submit("user-1", "job-a", 2, &[("emulator_result", "0821")], None).await;
+    api.submit("user-1", "job-a", 2, &[("emulator_result", "0821")], None)
+        .await;
     let status = poll_complete(&api, "user-1", "job-a", false).await;
     assert_eq!(status["job_complete"], true);
     assert_eq!(status["job_success"], false);
     assert_eq!(status["result"]["ResultCode"], "0821");
-    assert_eq!(status["result"]["Actions"]["Selfie_To_Registered_Selfie_Compare"], "Failed");
-    assert_eq!(status["result"]["PartnerParams"]["emulator_result"], "0821", "extras echoed");
+    assert_eq!(
+        status["result"]["Actions"]["Selfie_To_Registered_Selfie_Compare"],
+        "Failed"
+    );
+    assert_eq!(
+        status["result"]["PartnerParams"]["emulator_result"], "0821",
+        "extras echoed"
+    );
 }
 
 #[tokio::test]
@@ -72,12 +90,22 @@ async fn provisional_then_final_by_polling_and_callbacks() {
     emulator.state().enrol_user("user-1");
     let api = Api::new(&emulator);
     let mut rx = receiver(vec![]).await;
-    api.submit("user-1", "job-p", 2, &[("emulator_result", "0824")], Some(&rx.url)).await;
+    api.submit(
+        "user-1",
+        "job-p",
+        2,
+        &[("emulator_result", "0824")],
+        Some(&rx.url),
+    )
+    .await;
 
     let status = poll_complete(&api, "user-1", "job-p", true).await;
     assert_eq!(status["result"]["ResultCode"], "0824");
     assert_eq!(status["result"]["IsFinalResult"], "false");
-    assert_eq!(status["result"]["Actions"]["Liveness_Check"], "Under Review");
+    assert_eq!(
+        status["result"]["Actions"]["Liveness_Check"],
+        "Under Review"
+    );
     assert_eq!(status["job_success"], true, "provisional counts as success");
     let first = rx.next().await;
     assert!(verify(&api.api_key, &api.partner_id, &first), "{first}");
@@ -89,7 +117,10 @@ async fn provisional_then_final_by_polling_and_callbacks() {
     assert_eq!(status["result"]["ResultCode"], "1220");
     assert_eq!(status["result"]["ResultText"], "Authenticated");
     assert_eq!(status["result"]["IsMachineResult"], "false");
-    assert_eq!(status["result"]["Actions"]["Human_Review_Liveness_Check"], "Passed");
+    assert_eq!(
+        status["result"]["Actions"]["Human_Review_Liveness_Check"],
+        "Passed"
+    );
     let codes: Vec<&str> = status["history"]
         .as_array()
         .unwrap()
@@ -115,8 +146,17 @@ async fn review_delay_by_clock() {
         .unwrap();
     emulator.state().enrol_user("u");
     let api = Api::new(&emulator);
-    api.submit("u", "j", 2, &[("emulator_result", "0825"), ("emulator_final_result", "1221")], None)
-        .await;
+    api.submit(
+        "u",
+        "j",
+        2,
+        &[
+            ("emulator_result", "0825"),
+            ("emulator_final_result", "1221"),
+        ],
+        None,
+    )
+    .await;
     let (_, s) = api.job_status("u", "j", false, false).await;
     assert_eq!(s["job_complete"], false);
     assert_eq!(s["result"], Value::Null);
@@ -139,7 +179,11 @@ async fn upload_errors() {
     let api = Api::new(&emulator);
     // Unknown user for job 2.
     let (status, body) = api.prep("nobody", "j1", 2, &[], None).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("2210")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("2210")),
+        "{body}"
+    );
     // Duplicate job id.
     emulator.state().enrol_user("u");
     let (status, first) = api.prep("u", "dup", 2, &[], None).await;
@@ -163,7 +207,10 @@ async fn upload_errors() {
     assert_eq!(status, 403, "the superseded URL no longer works");
     // Bad signature.
     let mut bad = api.prep_body("u", "j2", 2, None);
-    bad.insert("signature".into(), json!(sign("other-key", &api.partner_id, "x")));
+    bad.insert(
+        "signature".into(),
+        json!(sign("other-key", &api.partner_id, "x")),
+    );
     let (status, body) = api.post("upload", &Value::Object(bad)).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("2205")));
     // Wrong partner.
@@ -175,28 +222,47 @@ async fn upload_errors() {
     let mut bad = api.prep_body("u", "j2", 2, None);
     let ts = "2024-01-01T00:00:00.000";
     bad.insert("timestamp".into(), json!(ts));
-    bad.insert("signature".into(), json!(sign(&api.api_key, &api.partner_id, ts)));
+    bad.insert(
+        "signature".into(),
+        json!(sign(&api.api_key, &api.partner_id, ts)),
+    );
     let (status, body) = api.post("upload", &Value::Object(bad)).await;
-    assert_eq!((status, body["code"].as_str()), (401, Some("2205")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("2205")),
+        "{body}"
+    );
     // Missing and mistyped fields.
     let mut bad = api.prep_body("u", "j2", 2, None);
-    bad["partner_params"].as_object_mut().unwrap().remove("user_id");
+    bad["partner_params"]
+        .as_object_mut()
+        .unwrap()
+        .remove("user_id");
     let (status, body) = api.post("upload", &Value::Object(bad)).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2213")));
-    assert!(body["error"].as_str().unwrap().contains("partner_params.user_id"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("partner_params.user_id")
+    );
     let mut bad = api.prep_body("u", "j2", 2, None);
     bad.insert("use_enrolled_image".into(), json!(3));
     let (status, body) = api.post("upload", &Value::Object(bad)).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2204")));
     let (status, body) = api.prep("u", "j2", 5, &[], None).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2212")));
-    let (status, body) = api.prep("u", "j2", 2, &[("emulator_result", "0840")], None).await;
+    let (status, body) = api
+        .prep("u", "j2", 2, &[("emulator_result", "0840")], None)
+        .await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2204")));
     // Already enrolled user for job 4.
     let (status, body) = api.prep("u", "j4", 4, &[], None).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2209")));
     // Requested errors and a user without a photo.
-    let (status, body) = api.prep("u", "j5", 2, &[("emulator_error", "2207")], None).await;
+    let (status, body) = api
+        .prep("u", "j5", 2, &[("emulator_error", "2207")], None)
+        .await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2207")));
     emulator.state().enrol_user_with_photo("nophoto", false);
     let (status, body) = api.prep("nophoto", "j6", 2, &[], None).await;
@@ -231,7 +297,10 @@ async fn upload_url_rules() {
     assert_eq!(status, 413, "{body}");
     // Unknown token.
     let (status, _) = api
-        .put_zip(&format!("{}/__emulator/uploads/nope/selfie.zip", api.origin), zip.clone())
+        .put_zip(
+            &format!("{}/__emulator/uploads/nope/selfie.zip", api.origin),
+            zip.clone(),
+        )
         .await;
     assert_eq!(status, 403);
     // Expired.
@@ -239,7 +308,10 @@ async fn upload_url_rules() {
     let (status, body) = api.put_zip(url, zip.clone()).await;
     assert_eq!(status, 403);
     assert!(body.contains("Request has expired"), "{body}");
-    assert_eq!(emulator.state().job("j").unwrap().phase, JobPhase::AwaitingUpload);
+    assert_eq!(
+        emulator.state().job("j").unwrap().phase,
+        JobPhase::AwaitingUpload
+    );
     let (_, s) = api.job_status("u", "j", false, false).await;
     assert_eq!(s["job_complete"], false);
     assert_eq!(s["result"], "No zip uploaded");
@@ -250,8 +322,14 @@ async fn bad_packages_fail_the_job() {
     let emulator = quick().await;
     emulator.state().enrol_user("u");
     let api = Api::new(&emulator);
-    let cases: Vec<(&str, Box<dyn Fn(&Value, &str) -> Vec<u8>>, &str, &str)> = vec![
-        ("not-a-zip", Box::new(|_, _| b"hello".to_vec()), "0903", "not a readable zip"),
+    type MakeZip = Box<dyn Fn(&Value, &str) -> Vec<u8>>;
+    let cases: Vec<(&str, MakeZip, &str, &str)> = vec![
+        (
+            "not-a-zip",
+            Box::new(|_, _| b"hello".to_vec()),
+            "0903",
+            "not a readable zip",
+        ),
         (
             "no-info",
             Box::new(|_, _| store_zip(&[("selfie.jpg", fixture("selfie.jpg"))])),
@@ -271,7 +349,10 @@ async fn bad_packages_fail_the_job() {
             "not-an-image",
             Box::new(|prep, job| {
                 let info = info_json("001", prep, "u", job, 2, &[], None, &Api::signed_static());
-                store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", b"GIF89a".to_vec())])
+                store_zip(&[
+                    ("info.json", info.into_bytes()),
+                    ("selfie.jpg", b"GIF89a".to_vec()),
+                ])
             }),
             "0001",
             "not a JPEG or PNG",
@@ -279,8 +360,20 @@ async fn bad_packages_fail_the_job() {
         (
             "wrong-job",
             Box::new(|prep, _| {
-                let info = info_json("001", prep, "u", "other-job", 2, &[], None, &Api::signed_static());
-                store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", fixture("selfie.jpg"))])
+                let info = info_json(
+                    "001",
+                    prep,
+                    "u",
+                    "other-job",
+                    2,
+                    &[],
+                    None,
+                    &Api::signed_static(),
+                );
+                store_zip(&[
+                    ("info.json", info.into_bytes()),
+                    ("selfie.jpg", fixture("selfie.jpg")),
+                ])
             }),
             "0001",
             "do not match the prepared job",
@@ -288,8 +381,20 @@ async fn bad_packages_fail_the_job() {
         (
             "bad-signature",
             Box::new(|prep, job| {
-                let info = info_json("001", prep, "u", job, 2, &[], None, &("2024-01-01T00:00:00.000Z".into(), "AAAA".into()));
-                store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", fixture("selfie.jpg"))])
+                let info = info_json(
+                    "001",
+                    prep,
+                    "u",
+                    job,
+                    2,
+                    &[],
+                    None,
+                    &("2024-01-01T00:00:00.000Z".into(), "AAAA".into()),
+                );
+                store_zip(&[
+                    ("info.json", info.into_bytes()),
+                    ("selfie.jpg", fixture("selfie.jpg")),
+                ])
             }),
             "0001",
             "signature does not verify",
@@ -299,7 +404,10 @@ async fn bad_packages_fail_the_job() {
         let (status, prep) = api.prep("u", job_id, 2, &[], None).await;
         assert_eq!(status, 200);
         let (status, _) = api
-            .put_zip(prep["upload_url"].as_str().unwrap(), make_zip(&prep, job_id))
+            .put_zip(
+                prep["upload_url"].as_str().unwrap(),
+                make_zip(&prep, job_id),
+            )
             .await;
         assert_eq!(status, 200, "the storage service does not look inside");
         let s = poll_complete(&api, "u", job_id, false).await;
@@ -313,7 +421,11 @@ async fn bad_packages_fail_the_job() {
 impl Api {
     fn signed_static() -> (String, String) {
         let ts = timestamp();
-        let sig = sign(smile_emulator::DEFAULT_API_KEY, smile_emulator::DEFAULT_PARTNER_ID, &ts);
+        let sig = sign(
+            smile_emulator::DEFAULT_API_KEY,
+            smile_emulator::DEFAULT_PARTNER_ID,
+            &ts,
+        );
         (ts, sig)
     }
 }
@@ -349,7 +461,14 @@ async fn callbacks_retry_then_deliver_and_external_is_blocked() {
         ]
     );
 
-    api.submit("u", "j-ext", 2, &[], Some("https://callback.example.com/smile")).await;
+    api.submit(
+        "u",
+        "j-ext",
+        2,
+        &[],
+        Some("https://callback.example.com/smile"),
+    )
+    .await;
     for _ in 0..200 {
         if emulator.state().callbacks().len() == 4 {
             break;
@@ -358,7 +477,10 @@ async fn callbacks_retry_then_deliver_and_external_is_blocked() {
     }
     let last = emulator.state().callbacks().pop().unwrap();
     assert_eq!(last.job_id, "j-ext");
-    assert!(matches!(last.outcome, CallbackOutcome::Blocked { .. }), "{last:?}");
+    assert!(
+        matches!(last.outcome, CallbackOutcome::Blocked { .. }),
+        "{last:?}"
+    );
 }
 
 #[tokio::test]
@@ -386,7 +508,11 @@ async fn job_status_errors_and_image_links() {
 
 #[tokio::test]
 async fn json_body_limit_is_413() {
-    let emulator = Emulator::builder().max_json_body(1024).start().await.unwrap();
+    let emulator = Emulator::builder()
+        .max_json_body(1024)
+        .start()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(2000));
     let (status, body) = api.post_raw("upload", &big).await;
@@ -405,9 +531,16 @@ async fn timestamp_tolerance_when_configured() {
     let mut old = api.prep_body("u", "j", 2, None);
     let ts = "2024-01-01T00:00:00.000Z";
     old.insert("timestamp".into(), json!(ts));
-    old.insert("signature".into(), json!(sign(&api.api_key, &api.partner_id, ts)));
+    old.insert(
+        "signature".into(),
+        json!(sign(&api.api_key, &api.partner_id, ts)),
+    );
     let (status, body) = api.post("upload", &Value::Object(old)).await;
-    assert_eq!((status, body["code"].as_str()), (401, Some("2205")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("2205")),
+        "{body}"
+    );
     let (status, _) = api.prep("u", "j", 2, &[], None).await;
     assert_eq!(status, 200, "a fresh timestamp passes");
 }
@@ -486,7 +619,10 @@ async fn other_endpoints() {
     assert!(services["hosted_web"]["biometric_kyc"].is_object());
     let (ts, sig) = api.signed();
     let (status, body) = api
-        .post("valid_documents", &json!({"partner_id": api.partner_id, "timestamp": ts, "signature": sig}))
+        .post(
+            "valid_documents",
+            &json!({"partner_id": api.partner_id, "timestamp": ts, "signature": sig}),
+        )
         .await;
     assert_eq!(status, 200);
     assert!(!body["valid_documents"].as_array().unwrap().is_empty());
@@ -497,26 +633,43 @@ async fn control_api() {
     let emulator = quick().await;
     let api = Api::new(&emulator);
     let (status, _) = api
-        .control(reqwest::Method::POST, "users", Some(json!({"user_id": "u"})))
+        .control(
+            reqwest::Method::POST,
+            "users",
+            Some(json!({"user_id": "u"})),
+        )
         .await;
     assert_eq!(status, 201);
     assert!(emulator.state().user("u").is_some());
     let (status, body) = api
-        .control(reqwest::Method::POST, "faults", Some(json!({"endpoint": "job_status", "status": 503, "times": 1})))
+        .control(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"endpoint": "job_status", "status": 503, "times": 1})),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["faults"][0]["endpoint"], "job_status");
     let (status, body) = api.job_status("u", "x", false, false).await;
     assert_eq!((status, body["code"].as_str()), (503, Some("2301")));
     let (status, _) = api
-        .control(reqwest::Method::POST, "faults", Some(json!({"endpoint": "nope", "status": 503})))
+        .control(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"endpoint": "nope", "status": 503})),
+        )
         .await;
     assert_eq!(status, 400);
     let (status, _) = api
-        .control(reqwest::Method::POST, "faults", Some(json!({"endpoint": "upload", "colour": "red"})))
+        .control(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"endpoint": "upload", "colour": "red"})),
+        )
         .await;
     assert_eq!(status, 400);
-    api.submit("u", "j", 2, &[("emulator_result", "0822")], None).await;
+    api.submit("u", "j", 2, &[("emulator_result", "0822")], None)
+        .await;
     let (_, body) = api.control(reqwest::Method::GET, "jobs/j", None).await;
     assert_eq!(body["review_pending"], true);
     let (_, body) = api.control(reqwest::Method::POST, "review", None).await;

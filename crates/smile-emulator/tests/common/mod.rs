@@ -78,7 +78,13 @@ impl Api {
         (ts, sig)
     }
 
-    pub fn prep_body(&self, user_id: &str, job_id: &str, job_type: u32, callback: Option<&str>) -> Map<String, Value> {
+    pub fn prep_body(
+        &self,
+        user_id: &str,
+        job_id: &str,
+        job_type: u32,
+        callback: Option<&str>,
+    ) -> Map<String, Value> {
         let (ts, sig) = self.signed();
         let mut m = Map::new();
         m.insert("file_name".into(), json!("selfie.zip"));
@@ -110,7 +116,10 @@ impl Api {
             .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
@@ -124,10 +133,20 @@ impl Api {
             .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
-    pub async fn prep(&self, user_id: &str, job_id: &str, job_type: u32, extras: &[(&str, &str)], callback: Option<&str>) -> (u16, Value) {
+    pub async fn prep(
+        &self,
+        user_id: &str,
+        job_id: &str,
+        job_type: u32,
+        extras: &[(&str, &str)],
+        callback: Option<&str>,
+    ) -> (u16, Value) {
         let mut body = self.prep_body(user_id, job_id, job_type, callback);
         let pp = body["partner_params"].as_object_mut().unwrap();
         for (k, v) in extras {
@@ -148,7 +167,13 @@ impl Api {
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
-    pub async fn job_status(&self, user_id: &str, job_id: &str, history: bool, image_links: bool) -> (u16, Value) {
+    pub async fn job_status(
+        &self,
+        user_id: &str,
+        job_id: &str,
+        history: bool,
+        image_links: bool,
+    ) -> (u16, Value) {
         let (ts, sig) = self.signed();
         let body = json!({
             "partner_id": self.partner_id, "user_id": user_id, "job_id": job_id,
@@ -159,25 +184,56 @@ impl Api {
 
     /// Prep + info.json + zip + PUT for a selfie-only job with the given extras; returns the
     /// prep response.
-    pub async fn submit(&self, user_id: &str, job_id: &str, job_type: u32, extras: &[(&str, &str)], callback: Option<&str>) -> Value {
+    pub async fn submit(
+        &self,
+        user_id: &str,
+        job_id: &str,
+        job_type: u32,
+        extras: &[(&str, &str)],
+        callback: Option<&str>,
+    ) -> Value {
         let (status, prep) = self.prep(user_id, job_id, job_type, extras, callback).await;
         assert_eq!(status, 200, "prep upload: {prep}");
-        let info = info_json(&self.partner_id, &prep, user_id, job_id, job_type, extras, callback, &self.signed());
-        let zip = store_zip(&[("info.json", info.into_bytes()), ("selfie.jpg", fixture("selfie.jpg"))]);
-        let (status, body) = self.put_zip(prep["upload_url"].as_str().unwrap(), zip).await;
+        let info = info_json(
+            &self.partner_id,
+            &prep,
+            user_id,
+            job_id,
+            job_type,
+            extras,
+            callback,
+            &self.signed(),
+        );
+        let zip = store_zip(&[
+            ("info.json", info.into_bytes()),
+            ("selfie.jpg", fixture("selfie.jpg")),
+        ]);
+        let (status, body) = self
+            .put_zip(prep["upload_url"].as_str().unwrap(), zip)
+            .await;
         assert_eq!(status, 200, "PUT: {body}");
         prep
     }
 
-    pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}/__emulator/{path}", self.origin));
+    pub async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}/__emulator/{path}", self.origin));
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 
@@ -287,7 +343,9 @@ pub struct Receiver {
 
 pub async fn receiver(script: Vec<u16>) -> Receiver {
     let (tx, rx) = mpsc::unbounded_channel();
-    let script = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(script)));
+    let script = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
+        script,
+    )));
     let app = axum::Router::new().route(
         "/callback",
         axum::routing::post(move |body: Bytes| {
@@ -337,4 +395,3 @@ pub async fn poll_complete(api: &Api, user_id: &str, job_id: &str, history: bool
     }
     panic!("job {job_id} did not complete");
 }
-
