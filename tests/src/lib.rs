@@ -1,1 +1,403 @@
-//! Cross-crate integration tests live in `tests/tests/`; this library only hosts shared helpers.
+//! Shared helpers for the cross-crate tests in `tests/tests/`: one [`Client`] that runs the same
+//! test body against the blocking and the async client, virtual time, the interop files, signed
+//! job-status bodies and request decoding.
+//!
+//! ```
+//! use smile_tests::{ClientKind, Setup, client};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! for kind in ClientKind::ALL {
+//!     let api = client(kind, &Setup::new("http://127.0.0.1:9/v1"));
+//!     assert_eq!(api.kind(), kind);
+//! }
+//! # });
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+use smile_core::{Error, JobOutcome, JobStatusOptions, PollPolicy, RetryPolicy, Server};
+use smile_package::{Image, SubmitRequest};
+use smile_sign::{FixedClock, Signer};
+use smile_types::{JobOptions, JobStatusResponse, JobType, PartnerId, PartnerParams};
+
+/// The partner id of the interop vectors.
+pub const PARTNER_ID: &str = "085";
+/// The API key of the interop vectors (a test key).
+pub const API_KEY: &str = "sdk-interop-test-key-0001";
+/// The callback URL of the canonical job.
+pub const CALLBACK_URL: &str = "https://callback.example.com/smile";
+
+/// `2024-01-01T00:00:00.000Z`, the canonical timestamp.
+#[must_use]
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_704_067_200)
+}
+
+/// A path under `/work/shared` (`../shared` from the workspace root).
+#[must_use]
+pub fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(rel)
+}
+
+/// An interop file, parsed (`interop/<name>`).
+///
+/// # Panics
+/// When the file is missing or not JSON (a broken test set-up).
+#[must_use]
+pub fn interop(name: &str) -> Value {
+    let path = shared(&format!("interop/{name}"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The path of a fixture image (`fixtures/<name>`).
+#[must_use]
+pub fn fixture_path(name: &str) -> PathBuf {
+    shared(&format!("fixtures/{name}"))
+}
+
+/// The bytes of a fixture image.
+///
+/// # Panics
+/// When the fixture is missing.
+#[must_use]
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// The seed job's images: `selfie.jpg` and `liveness_1..8.jpg` as files.
+#[must_use]
+pub fn seed_images() -> Vec<Image> {
+    std::iter::once(Image::selfie_file(fixture_path("selfie.jpg")))
+        .chain((1..=8).map(|i| Image::liveness_file(fixture_path(&format!("liveness_{i}.jpg")))))
+        .collect()
+}
+
+/// The names of the seed job's zip entries, in order.
+#[must_use]
+pub fn seed_entry_names() -> Vec<String> {
+    std::iter::once("selfie.jpg".to_owned())
+        .chain((1..=8).map(|i| format!("liveness_{i}.jpg")))
+        .collect()
+}
+
+/// The canonical job: user `user-0001`, job `job-0002`, type 2, the seed images, `options`.
+#[must_use]
+pub fn seed_request(options: JobOptions) -> SubmitRequest {
+    SubmitRequest::new(
+        PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
+        seed_images(),
+    )
+    .with_options(options)
+}
+
+/// The signer of the test partner (what the server side signs with).
+#[must_use]
+pub fn signer() -> Signer {
+    Signer::new(PartnerId::new(PARTNER_ID), API_KEY)
+}
+
+/// A job-status body: `fields` plus `timestamp` and a valid `signature` (first in the object,
+/// as the server writes them).
+#[must_use]
+pub fn signed_status(fields: &Value, timestamp: &str) -> String {
+    let mut m = Map::new();
+    m.insert("timestamp".into(), timestamp.into());
+    m.insert("signature".into(), signer().sign(timestamp).into());
+    if let Value::Object(f) = fields {
+        for (k, v) in f {
+            if k != "timestamp" && k != "signature" {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(m).to_string()
+}
+
+/// A sample of `interop/job_status_responses.json` by name.
+///
+/// # Panics
+/// When there is no such sample.
+#[must_use]
+pub fn status_sample(name: &str) -> Value {
+    interop("job_status_responses.json")["samples"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == name).cloned())
+        .unwrap_or_else(|| panic!("no job-status sample {name}"))
+}
+
+/// A prep-upload response (`upload_url`, `ref_id`, `smile_job_id`, `camera_config`, `code`).
+#[must_use]
+pub fn prep_response(upload_url: &str, smile_job_id: &str) -> Value {
+    serde_json::json!({
+        "upload_url": upload_url,
+        "ref_id": format!("{PARTNER_ID}-{smile_job_id}-3f9a1c2e"),
+        "smile_job_id": smile_job_id,
+        "camera_config": null,
+        "code": "2202"
+    })
+}
+
+/// Which client a test body runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientKind {
+    /// `smile_blocking::WebApi` (run on tokio's blocking pool).
+    Blocking,
+    /// `smile_async::WebApi`.
+    Async,
+}
+
+impl ClientKind {
+    /// Both kinds.
+    pub const ALL: [ClientKind; 2] = [ClientKind::Blocking, ClientKind::Async];
+}
+
+/// How to build a test client. By default: the test partner, the given base URL, virtual time
+/// starting at [`t0`] (sleeping advances the clock; no real waiting), deterministic retries.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The base URL (e.g. a wiremock server's `uri()` + `/v1`).
+    pub base_url: String,
+    /// The client's default callback.
+    pub default_callback: Option<String>,
+    /// The poll policy (client default when `None`).
+    pub poll_policy: Option<PollPolicy>,
+    /// The retry policy (default: the standard policy without jitter).
+    pub retry_policy: RetryPolicy,
+    /// The request timeout (client default when `None`).
+    pub request_timeout: Option<Duration>,
+    /// The virtual clock; `None` uses the real clock and real sleeping.
+    pub clock: Option<FixedClock>,
+}
+
+impl Setup {
+    /// The defaults for `base_url`.
+    #[must_use]
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            default_callback: None,
+            poll_policy: None,
+            retry_policy: RetryPolicy::default().without_jitter(),
+            request_timeout: None,
+            clock: Some(FixedClock::new(t0())),
+        }
+    }
+}
+
+/// A test client of either kind, with the same async interface.
+#[derive(Clone, Debug)]
+pub enum Client {
+    /// The blocking client.
+    Blocking(smile_blocking::WebApi),
+    /// The async client.
+    Async(smile_async::WebApi),
+}
+
+/// Builds a client of `kind` as `setup` says.
+///
+/// # Panics
+/// When the settings are invalid (a broken test).
+#[must_use]
+pub fn client(kind: ClientKind, setup: &Setup) -> Client {
+    let server = Server::custom(&setup.base_url).expect("base URL");
+    match kind {
+        ClientKind::Blocking => {
+            let mut b = smile_blocking::WebApi::builder(PARTNER_ID, API_KEY)
+                .server(server)
+                .retry_policy(setup.retry_policy.clone());
+            if let Some(cb) = &setup.default_callback {
+                b = b.default_callback(cb.clone());
+            }
+            if let Some(p) = &setup.poll_policy {
+                b = b.poll_policy(p.clone());
+            }
+            if let Some(t) = setup.request_timeout {
+                b = b.request_timeout(t);
+            }
+            if let Some(clock) = &setup.clock {
+                let c = clock.clone();
+                b = b.clock(clock.clone()).sleep(move |d| c.advance(d));
+            }
+            Client::Blocking(b.build().expect("blocking client"))
+        }
+        ClientKind::Async => {
+            let mut b = smile_async::WebApi::builder(PARTNER_ID, API_KEY)
+                .server(server)
+                .retry_policy(setup.retry_policy.clone());
+            if let Some(cb) = &setup.default_callback {
+                b = b.default_callback(cb.clone());
+            }
+            if let Some(p) = &setup.poll_policy {
+                b = b.poll_policy(p.clone());
+            }
+            if let Some(t) = setup.request_timeout {
+                b = b.request_timeout(t);
+            }
+            if let Some(clock) = &setup.clock {
+                let c = clock.clone();
+                b = b.clock(clock.clone()).sleep(move |d| {
+                    c.advance(d);
+                    std::future::ready(())
+                });
+            }
+            Client::Async(b.build().expect("async client"))
+        }
+    }
+}
+
+impl Client {
+    /// Which kind this is.
+    #[must_use]
+    pub fn kind(&self) -> ClientKind {
+        match self {
+            Self::Blocking(_) => ClientKind::Blocking,
+            Self::Async(_) => ClientKind::Async,
+        }
+    }
+
+    /// `submit` (the blocking client runs on tokio's blocking pool).
+    ///
+    /// # Errors
+    /// The client's error.
+    ///
+    /// # Panics
+    /// When the blocking task panics.
+    pub async fn submit(&self, request: SubmitRequest) -> Result<JobOutcome, Error> {
+        match self {
+            Self::Blocking(api) => {
+                let api = api.clone();
+                tokio::task::spawn_blocking(move || api.submit(request))
+                    .await
+                    .expect("blocking task")
+            }
+            Self::Async(api) => api.submit(request).await,
+        }
+    }
+
+    /// `get_job_status` (the blocking client runs on tokio's blocking pool).
+    ///
+    /// # Errors
+    /// The client's error.
+    ///
+    /// # Panics
+    /// When the blocking task panics.
+    pub async fn get_job_status(
+        &self,
+        user_id: &str,
+        job_id: &str,
+        options: JobStatusOptions,
+    ) -> Result<JobStatusResponse, Error> {
+        let (user_id, job_id) = (user_id.to_owned(), job_id.to_owned());
+        match self {
+            Self::Blocking(api) => {
+                let api = api.clone();
+                tokio::task::spawn_blocking(move || api.get_job_status(user_id, job_id, options))
+                    .await
+                    .expect("blocking task")
+            }
+            Self::Async(api) => api.get_job_status(user_id, job_id, options).await,
+        }
+    }
+}
+
+/// A request as a server received it (method, path with query, headers, body): what tests
+/// assert on, independent of the mock server used.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// The method, e.g. `POST`.
+    pub method: String,
+    /// The path and query, e.g. `/v1/upload` or `/uploads/selfie.zip?X-Amz-Signature=abc`.
+    pub path_and_query: String,
+    /// Header names (lower case) and values, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The first value of header `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    ///
+    /// # Panics
+    /// When the body is not JSON.
+    #[must_use]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+
+    /// The body as UTF-8 text.
+    ///
+    /// # Panics
+    /// When the body is not UTF-8.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("UTF-8 body")
+    }
+
+    /// The path without the query.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        self.path_and_query
+            .split_once('?')
+            .map_or(self.path_and_query.as_str(), |(p, _)| p)
+    }
+}
+
+/// Checks that a JSON request carries the protocol's headers (PROTOCOL.md §2.1) and returns
+/// a description of the first problem.
+#[must_use]
+pub fn json_headers_problem(r: &Received) -> Option<String> {
+    let want = [
+        ("content-type", "application/json".to_owned()),
+        ("accept", "application/json".to_owned()),
+        (
+            "user-agent",
+            format!("smile-id-rust/{}", smile_core::SDK_VERSION),
+        ),
+        ("content-length", r.body.len().to_string()),
+    ];
+    want.iter().find_map(|(k, v)| {
+        (r.header(k) != Some(v.as_str())).then(|| format!("{k}: want {v:?}, got {:?}", r.header(k)))
+    })
+}
+
+/// Checks that a zip `PUT` carries exactly the allowed headers (PROTOCOL.md §2.1, §5.7):
+/// `Content-Type: application/zip`, a correct `Content-Length`, no Smile fields, no cookies,
+/// no `Expect`, no `x-amz-*`, no chunking. Generic connection headers (`host`, `accept`,
+/// `connection`, `accept-encoding`) are tolerated.
+#[must_use]
+pub fn put_headers_problem(r: &Received) -> Option<String> {
+    if r.header("content-type") != Some("application/zip") {
+        return Some(format!("content-type {:?}", r.header("content-type")));
+    }
+    if r.header("content-length") != Some(r.body.len().to_string().as_str()) {
+        return Some(format!("content-length {:?}", r.header("content-length")));
+    }
+    let allowed = [
+        "content-type",
+        "content-length",
+        "host",
+        "accept",
+        "connection",
+        "accept-encoding",
+    ];
+    r.headers
+        .iter()
+        .find(|(k, _)| !allowed.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| format!("unexpected header {k}: {v}"))
+}
