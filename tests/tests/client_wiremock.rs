@@ -44,6 +44,7 @@ both_clients!(
     result_given_as_a_string,
     get_job_status_verifies_signatures,
     slow_server_times_out,
+    refused_before_any_request,
 );
 
 // -- helpers ------------------------------------------------------------------------------------
@@ -824,5 +825,57 @@ async fn slow_server_times_out(kind: ClientKind) {
         source.kind(),
         smile_core::TransportFailureKind::Timeout,
         "{source:?}"
+    );
+}
+
+/// Neither a callback (job or client default) nor return_job_status, or any other invalid
+/// input: refused with every problem listed, and the server sees nothing.
+async fn refused_before_any_request(kind: ClientKind) {
+    let server = MockServer::start().await;
+    mount_prep_ok(&server).await;
+    let api = client(kind, &setup(&server));
+    let err = api
+        .submit(seed_request(JobOptions::default()))
+        .await
+        .unwrap_err();
+    let Error::InvalidInput { problems } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problems.codes().collect::<Vec<_>>(), ["callback.missing"]);
+    assert!(err.to_string().contains("nothing was sent"), "{err}");
+
+    let mut bad = seed_request(JobOptions {
+        return_history: true,
+        ..JobOptions::default()
+    });
+    bad.images
+        .push(smile_package::Image::selfie_file("/no/such/selfie.jpg"));
+    let err = api.submit(bad).await.unwrap_err();
+    let Error::InvalidInput { problems } = &err else {
+        panic!("{err:?}")
+    };
+    let codes: Vec<&str> = problems.codes().collect();
+    for want in [
+        "images.selfie.multiple",
+        "images.file.not_found",
+        "callback.missing",
+        "options.return_history.requires_return_job_status",
+    ] {
+        assert!(codes.contains(&want), "{want} missing from {codes:?}");
+    }
+    assert!(received(&server).await.is_empty());
+
+    // With a client default callback the same job goes through.
+    let mut s = setup(&server);
+    s.default_callback = Some("https://callback.example.com/default".into());
+    mount_put_ok(&server).await;
+    let outcome = client(kind, &s)
+        .submit(seed_request(JobOptions::default()))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, JobOutcome::Submitted { .. }));
+    assert_eq!(
+        received(&server).await[0].json()["callback_url"],
+        "https://callback.example.com/default"
     );
 }
