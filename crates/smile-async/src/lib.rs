@@ -453,6 +453,21 @@ mod tests {
     }
 
     #[test]
+    fn futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let api = WebApi::builder("085", "k").build().unwrap();
+        let submit = api.submit_job(
+            PartnerParams::new("u", "j", JobType::SmartSelfieAuthentication),
+            vec![],
+            None,
+            JobOptions::default(),
+        );
+        assert_send(&submit);
+        let status = api.get_job_status("u", "j", JobStatusOptions::default());
+        assert_send(&status);
+    }
+
+    #[test]
     fn redaction_drops_the_query() {
         let u: http::Uri = "https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret"
             .parse()

@@ -37,7 +37,6 @@ use crate::server::BaseUrl;
 use crate::transport::{HttpRequest, HttpResponse, RequestKind, TransportFailure};
 
 /// What a driver must do next.
-#[derive(Debug)]
 #[must_use]
 pub enum Step<T> {
     /// Send this request with the transport and hand the outcome to `on_response`.
@@ -46,6 +45,30 @@ pub enum Step<T> {
     Wait(Duration),
     /// The call is over.
     Done(Result<T, Error>),
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Step<T> {
+    /// Shows a request as its method, URI without the query (presigned URLs carry credentials
+    /// there) and body length, never the body.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Send(r) => write!(
+                f,
+                "Send({} {}{} [{} bytes])",
+                r.method(),
+                r.uri()
+                    .scheme_str()
+                    .map(|s| format!("{s}://"))
+                    .unwrap_or_default(),
+                r.uri()
+                    .authority()
+                    .map_or_else(String::new, |a| format!("{a}{}", r.uri().path())),
+                r.body().len()
+            ),
+            Self::Wait(d) => f.debug_tuple("Wait").field(d).finish(),
+            Self::Done(r) => f.debug_tuple("Done").field(r).finish(),
+        }
+    }
 }
 
 /// A sans-IO protocol machine (implemented by [`SubmitJob`] and [`GetJobStatus`]).

@@ -1169,6 +1169,28 @@ fn misuse_is_reported_not_panicked() {
 }
 
 #[test]
+fn step_debug_hides_bodies_and_queries() {
+    let mut m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let step = m.next(t0());
+    let Step::Send(req) = &step else { panic!() };
+    let len = req.body().len();
+    assert_eq!(
+        format!("{step:?}"),
+        format!("Send(POST http://127.0.0.1:9/v1/upload [{len} bytes])")
+    );
+    m.on_response(prep_ok(UPLOAD_URL));
+    let step = m.next(t0());
+    let dbg = format!("{step:?}");
+    assert!(
+        dbg.starts_with(
+            "Send(PUT https://smile-uploads-example.s3.amazonaws.com/videos/085/x/selfie.zip ["
+        ),
+        "{dbg}"
+    );
+    assert!(!dbg.contains("X-Amz-Signature"), "{dbg}");
+}
+
+#[test]
 fn waits_survive_early_wakeups() {
     // A driver that wakes up early gets the remaining wait, not a request.
     let mut m = SubmitJob::new(&config(), request(polling())).unwrap();
