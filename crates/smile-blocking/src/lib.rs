@@ -82,11 +82,13 @@ pub use smile_core::{
     Server, Step, SubmitJob, Timeouts, Transport, TransportFailure, TransportFailureKind,
 };
 pub use smile_package::{Image, ImageSource, SubmitRequest};
-pub use smile_sign::{CallbackVerifier, Clock, FixedClock, Signer, SystemClock};
+pub use smile_sign::{
+    CallbackError, CallbackVerifier, Clock, FixedClock, Signer, SystemClock, VerifiedCallback,
+};
 pub use smile_types::{
-    ActionResult, Actions, Callback, IdInfo, ImageLinks, Interpretation, JobId, JobOptions,
-    JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams, ResultCategory, ResultCode,
-    ResultEntry, SmileJobId, UserId,
+    ActionKey, ActionResult, Actions, Callback, IdInfo, ImageKind, ImageLinks, Interpretation,
+    JobId, JobOptions, JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams, Problem,
+    ProblemCode, Problems, ResultCategory, ResultCode, ResultEntry, SmileJobId, UserId,
 };
 
 /// A `Result` with this crate's [`Error`].
