@@ -684,3 +684,107 @@ async fn control_api() {
     let (status, _) = api.control(reqwest::Method::GET, "health", None).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn biometric_kyc_and_document_jobs() {
+    let emulator = quick().await;
+    let api = Api::new(&emulator);
+    let selfie_and_id = json!([
+        {"image_type_id": 0, "image": "", "file_name": "selfie.jpg"},
+        {"image_type_id": 1, "image": "", "file_name": "id_card_front.jpg"},
+        {"image_type_id": 5, "image": "", "file_name": "id_card_back.jpg"}
+    ]);
+    let files = || {
+        vec![
+            ("selfie.jpg", fixture("selfie.jpg")),
+            ("id_card_front.jpg", fixture("id_card_front.jpg")),
+            ("id_card_back.jpg", fixture("id_card_back.jpg")),
+        ]
+    };
+    let upload = |job_id: &'static str, job_type: u32, images: Value, id_info: Value| {
+        let api = &api;
+        async move {
+            let (status, prep) = api.prep("kyc-user", job_id, job_type, &[], None).await;
+            assert_eq!(status, 200, "{prep}");
+            let info = info_json_with(api, &prep, "kyc-user", job_id, job_type, images, id_info);
+            let mut entries = vec![("info.json", info.into_bytes())];
+            entries.extend(files());
+            let (status, _) = api
+                .put_zip(prep["upload_url"].as_str().unwrap(), store_zip(&entries))
+                .await;
+            assert_eq!(status, 200);
+            poll_complete(api, "kyc-user", job_id, true).await
+        }
+    };
+    // Job 1 with ID details: the ID lookup is in the history, then the user is enrolled.
+    let s = upload(
+        "kyc",
+        1,
+        selfie_and_id.clone(),
+        json!({"country": "NG", "id_type": "BVN", "id_number": "00000000000", "first_name": "Ada", "entered": "true"}),
+    )
+    .await;
+    assert_eq!(s["result"]["ResultCode"], "0810");
+    assert_eq!(s["result"]["ResultText"], "Enroll User");
+    let history = s["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["ResultCode"], "1012");
+    assert_eq!(history[0]["IDType"], "BVN");
+    assert!(emulator.state().user("kyc-user").is_some());
+    // Job 6: document verified.
+    let s = upload(
+        "doc",
+        6,
+        selfie_and_id.clone(),
+        json!({"country": "NG", "id_type": "PASSPORT", "entered": "false"}),
+    )
+    .await;
+    assert_eq!(s["result"]["ResultCode"], "0810");
+    assert_eq!(s["result"]["ResultText"], "Document Verified");
+    assert_eq!(s["result"]["Actions"]["Verify_Document"], "Passed");
+    // Job 11 without id_type: data invalid.
+    let s = upload(
+        "edv",
+        11,
+        selfie_and_id.clone(),
+        json!({"country": "NG", "entered": "false"}),
+    )
+    .await;
+    assert_eq!(s["result"]["ResultCode"], "0001");
+    assert!(
+        s["result"]["EmulatorDetail"]
+            .as_str()
+            .unwrap()
+            .contains("id_type")
+    );
+    // Job 6 without an ID card front.
+    let s = upload(
+        "doc-no-id",
+        6,
+        json!([{"image_type_id": 0, "image": "", "file_name": "selfie.jpg"}]),
+        json!({"country": "NG"}),
+    )
+    .await;
+    assert_eq!(s["result"]["ResultCode"], "0001");
+    // Job 6 reusing the enrolled selfie needs an enrolled user.
+    let mut body = api.prep_body("stranger", "doc-enrolled", 6, None);
+    body.insert("use_enrolled_image".into(), json!(true));
+    let (status, body) = api.post("upload", &Value::Object(body)).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("2210")));
+    // Base64 images (types 2 and 3) work as well as files.
+    let b64 = |name: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(fixture(name))
+    };
+    let s = upload(
+        "doc-b64",
+        6,
+        json!([
+            {"image_type_id": 2, "image": b64("selfie.jpg"), "file_name": ""},
+            {"image_type_id": 3, "image": b64("id_card_front.jpg"), "file_name": ""}
+        ]),
+        json!({"country": "NG"}),
+    )
+    .await;
+    assert_eq!(s["result"]["ResultCode"], "0810", "{s}");
+}

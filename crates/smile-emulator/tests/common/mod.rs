@@ -237,6 +237,32 @@ impl Api {
     }
 }
 
+/// An info.json with the given `images` and `id_info` (otherwise as [`info_json`]).
+pub fn info_json_with(
+    api: &Api,
+    prep: &Value,
+    user_id: &str,
+    job_id: &str,
+    job_type: u32,
+    images: Value,
+    id_info: Value,
+) -> String {
+    let text = info_json(
+        &api.partner_id,
+        prep,
+        user_id,
+        job_id,
+        job_type,
+        &[],
+        None,
+        &api.signed(),
+    );
+    let mut info: Value = serde_json::from_str(&text).unwrap();
+    info["images"] = images;
+    info["id_info"] = id_info;
+    info.to_string()
+}
+
 /// An info.json like ours (PROTOCOL.md §5.5) for a selfie-only job.
 #[allow(clippy::too_many_arguments)]
 pub fn info_json(
