@@ -112,3 +112,5 @@ pub use transport::{
 pub use fastrand;
 /// The secret string type of the API key.
 pub use secrecy::SecretString;
+/// Clocks for the drivers (the machines themselves take `now` as an argument).
+pub use smile_sign::{Clock, FixedClock, SystemClock};
