@@ -106,7 +106,8 @@
 //! one, in order. Failed deliveries (non-2xx or connection errors) are retried with exponential
 //! backoff (default 5 attempts from 500 ms). Only loopback targets are contacted unless
 //! [`EmulatorBuilder::allow_external_callbacks`] is set; other targets are recorded as blocked in
-//! the callback log ([`State::callbacks`]). Callbacks are sent over plain HTTP or HTTPS.
+//! the callback log ([`State::callbacks`]). Callbacks go over plain HTTP, or HTTPS to a server
+//! whose certificate chains to the web PKI roots (a self-signed receiver needs plain HTTP).
 //!
 //! # Fault injection
 //!
@@ -130,7 +131,9 @@
 //! `127.0.0.1` and `::1`, generated at start; [`Emulator::cert_pem`] returns it for clients to
 //! trust (the official Node SDK rewrites every base URL to `https`). State lives in memory;
 //! [`EmulatorBuilder::state_file`] loads it at start and writes it (users and jobs, not images)
-//! after every change.
+//! after every change. Jobs and users are kept for the life of the process (an emulator serves
+//! tests and demos); stored images are capped at 128 MiB (oldest dropped first, their links then
+//! answer 404) and the callback log at the last 1000 attempts.
 //!
 //! # Errors
 //!
@@ -548,6 +551,14 @@ impl Emulator {
     #[must_use]
     pub fn api_key(&self) -> &SecretString {
         &self.shared.config.api_key
+    }
+
+    /// A [`Signer`](smile_sign::Signer) for the emulator's partner id and key: what a test
+    /// needs to verify callbacks (`smile_sign::CallbackVerifier::new(emulator.signer())`) or to
+    /// sign requests by hand.
+    #[must_use]
+    pub fn signer(&self) -> smile_sign::Signer {
+        self.shared.signer.clone()
     }
 
     /// The self-signed certificate (PEM) when serving HTTPS.

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime};
 use smile_core::{Error, JobOutcome, JobStatusOptions, PollPolicy, RetryPolicy, SecretString};
 use smile_emulator::Emulator;
 use smile_package::Image;
-use smile_sign::{CallbackVerifier, Signer, VerifiedCallback};
-use smile_types::{JobOptions, JobStatusResponse, JobType, PartnerId, PartnerParams};
+use smile_sign::{CallbackVerifier, VerifiedCallback};
+use smile_types::{JobOptions, JobStatusResponse, JobType, PartnerParams};
 
 /// `shared/fixtures`.
 pub fn fixtures() -> PathBuf {
@@ -244,11 +244,7 @@ impl Receiver {
             .bodies
             .recv_timeout(Duration::from_secs(20))
             .expect("a callback within 20 s");
-        let signer = Signer::new(
-            PartnerId::new(emulator.partner_id()),
-            emulator.api_key().clone(),
-        );
-        CallbackVerifier::new(signer)
+        CallbackVerifier::new(emulator.signer())
             .verify(&body, SystemTime::now())
             .unwrap_or_else(|e| {
                 panic!(
