@@ -413,3 +413,178 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::time::SystemTime;
+
+    use serde_json::json;
+    use smile_types::PartnerId;
+
+    use super::*;
+    use crate::outcome::Outcome;
+    use crate::store::JobKind;
+
+    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10];
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0";
+
+    fn signer() -> Signer {
+        Signer::new(PartnerId::new("001"), "k".to_owned())
+    }
+
+    fn job(job_type: u32) -> Job {
+        Job {
+            smile_job_id: "0000000001".into(),
+            job_id: "j".into(),
+            user_id: "u".into(),
+            job_type,
+            kind: JobKind::Upload,
+            partner_params: Map::new(),
+            callback_url: None,
+            use_enrolled_image: false,
+            created_at: SystemTime::UNIX_EPOCH,
+            phase: JobPhase::AwaitingUpload,
+            outcome: Outcome {
+                result: "0820".into(),
+                final_result: None,
+            },
+            upload: None,
+            processing_due: None,
+            failure: None,
+            id_info: Map::new(),
+            results: Vec::new(),
+            review: None,
+            images: Vec::new(),
+        }
+    }
+
+    fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn info(images: Value, extra_misc: Value) -> Vec<u8> {
+        let mut misc = json!({"partner_params": {"user_id": "u", "job_id": "j", "job_type": "2"}});
+        for (k, v) in extra_misc.as_object().unwrap() {
+            misc[k] = v.clone();
+        }
+        json!({"misc_information": misc, "id_info": {"entered": false}, "images": images, "server_information": "https://example.com/upload"})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn accepts_files_base64_png_and_unreferenced_entries() {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);
+        let info = info(
+            json!([
+                {"image_type_id": "0", "image": "", "file_name": "s.jpg"},
+                {"image_type_id": 6, "image": b64},
+                {"image_type_id": 4, "file_name": "l.png"}
+            ]),
+            json!({}),
+        );
+        let bytes = zip(&[
+            ("info.json", &info),
+            ("s.jpg", JPEG),
+            ("l.png", PNG),
+            ("junk", b"x"),
+        ]);
+        let package = check_package(&job(2), &signer(), "001", &bytes).unwrap();
+        assert_eq!(package.images.len(), 1);
+        assert_eq!(package.images[0].0, "selfie_image");
+        assert_eq!(package.images[0].1, "image/jpeg");
+    }
+
+    #[test]
+    fn explains_each_refusal() {
+        let cases: Vec<(Value, Value, Vec<(&str, &[u8])>, &str, &str)> = vec![
+            (
+                json!([{"image_type_id": 9, "file_name": "s.jpg"}]),
+                json!({}),
+                vec![("s.jpg", JPEG)],
+                "0001",
+                "not 0-7",
+            ),
+            (
+                json!([{"image_type_id": 2, "image": "data:image/jpeg;base64,AAAA"}]),
+                json!({}),
+                vec![],
+                "0001",
+                "not valid base64",
+            ),
+            (
+                json!([{"image_type_id": 4, "image": "/tmp/l.jpg", "file_name": ""}]),
+                json!({}),
+                vec![],
+                "0001",
+                "\"/tmp/l.jpg\"",
+            ),
+            (
+                json!([{"image_type_id": 4, "file_name": "l.jpg"}]),
+                json!({}),
+                vec![("l.jpg", JPEG)],
+                "0001",
+                "no selfie",
+            ),
+            (
+                json!([{"image_type_id": 0, "file_name": "s.jpg"}]),
+                json!({"smile_client_id": "002"}),
+                vec![("s.jpg", JPEG)],
+                "0001",
+                "smile_client_id",
+            ),
+            (
+                json!([{"image_type_id": 0, "file_name": "s.jpg"}]),
+                json!({"signature": 5}),
+                vec![("s.jpg", JPEG)],
+                "0001",
+                "signature does not verify",
+            ),
+            (json!({}), json!({}), vec![], "0001", "images is missing"),
+        ];
+        for (images, misc, files, code, needle) in cases {
+            let info = info(images, misc);
+            let mut entries: Vec<(&str, &[u8])> = vec![("info.json", &info)];
+            entries.extend(files);
+            let failure = check_package(&job(2), &signer(), "001", &zip(&entries)).unwrap_err();
+            assert_eq!(failure.code, code, "{needle}: {failure:?}");
+            assert!(
+                failure.detail.contains(needle),
+                "{needle}: {}",
+                failure.detail
+            );
+        }
+        let failure =
+            check_package(&job(2), &signer(), "001", b"PK\x03\x04 truncated").unwrap_err();
+        assert_eq!(failure.code, "0903");
+        let failure =
+            check_package(&job(2), &signer(), "001", &zip(&[("info.json", b"{")])).unwrap_err();
+        assert_eq!(
+            (
+                failure.code.as_str(),
+                failure.detail.contains("not valid JSON")
+            ),
+            ("0903", true)
+        );
+    }
+
+    #[test]
+    fn a_valid_info_json_signature_is_accepted() {
+        let ts = "2026-11-27T13:23:44.376190+00:00";
+        let sig = signer().sign(ts);
+        let info = info(
+            json!([{"image_type_id": 0, "image": "", "file_name": "s.jpg"}]),
+            json!({"timestamp": ts, "signature": sig, "smile_client_id": "001"}),
+        );
+        let bytes = zip(&[("info.json", &info), ("s.jpg", JPEG)]);
+        assert!(check_package(&job(2), &signer(), "001", &bytes).is_ok());
+    }
+}

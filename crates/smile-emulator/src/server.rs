@@ -297,3 +297,36 @@ where
         tracing::debug!(error = %e, "connection ended");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_by_method_and_path() {
+        let post = Method::POST;
+        assert_eq!(endpoint_of(&post, "/v1/upload"), Some(Endpoint::Upload));
+        assert_eq!(
+            endpoint_of(&post, "/v1/job_status"),
+            Some(Endpoint::JobStatus)
+        );
+        assert_eq!(
+            endpoint_of(&Method::GET, "/v1/services"),
+            Some(Endpoint::Services)
+        );
+        assert_eq!(endpoint_of(&Method::GET, "/v1/upload"), None);
+        assert_eq!(
+            endpoint_of(&Method::PUT, "/__emulator/uploads/t/selfie.zip"),
+            Some(Endpoint::ZipUpload)
+        );
+        assert_eq!(
+            endpoint_of(&Method::GET, "/__emulator/images/t"),
+            Some(Endpoint::Images)
+        );
+        assert_eq!(
+            endpoint_of(&post, "/__emulator/faults"),
+            None,
+            "control API never faulted"
+        );
+    }
+}

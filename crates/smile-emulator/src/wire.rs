@@ -313,3 +313,69 @@ pub(crate) fn signed(shared: &Shared, fields: Map<String, Value>) -> Value {
     m.extend(fields);
     Value::Object(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn field_readers() {
+        let m = map(
+            json!({"a": "x", "e": "", "n": 5, "b": true, "s": "FALSE", "jt": "2", "jn": 4, "bad": 2.5}),
+        );
+        assert_eq!(req_str(&m, "a", "a", "2213").unwrap(), "x");
+        assert_eq!(
+            req_str(&m, "e", "e", "2213").unwrap_err().code.as_deref(),
+            Some("2213")
+        );
+        assert_eq!(
+            req_str(&m, "zz", "zz", "2413").unwrap_err().code.as_deref(),
+            Some("2413")
+        );
+        assert_eq!(
+            req_str(&m, "n", "n", "2213").unwrap_err().code.as_deref(),
+            Some("2204")
+        );
+        assert!(opt_bool(&m, "b").unwrap());
+        assert!(!opt_bool(&m, "s").unwrap());
+        assert!(!opt_bool(&m, "absent").unwrap());
+        assert!(opt_bool(&m, "n").is_err());
+        let jt = |v: Value| job_type(&map(json!({ "job_type": v })), "job_type", "2213");
+        assert_eq!(jt(json!("2")).unwrap(), 2);
+        assert_eq!(jt(json!(4)).unwrap(), 4);
+        assert!(jt(json!(2.5)).is_err());
+        assert!(jt(json!(-1)).is_err());
+        assert!(jt(json!("two")).is_err());
+        assert_eq!(jt(Value::Null).unwrap_err().code.as_deref(), Some("2213"));
+    }
+
+    #[test]
+    fn callback_urls_must_be_absolute_http() {
+        let cb = |v: Value| callback_url(&map(json!({ "callback_url": v })));
+        assert_eq!(
+            cb(json!("http://127.0.0.1:9/cb")).unwrap().as_deref(),
+            Some("http://127.0.0.1:9/cb")
+        );
+        assert_eq!(cb(json!("")).unwrap(), None);
+        assert_eq!(cb(Value::Null).unwrap(), None);
+        for bad in [
+            json!("/relative"),
+            json!("ftp://x/y"),
+            json!("mailto:a@b"),
+            json!(3),
+        ] {
+            assert_eq!(cb(bad).unwrap_err().code.as_deref(), Some("2204"));
+        }
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let resp = ApiError::missing("2213", "partner_params.job_id").into_response();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/json");
+    }
+}
