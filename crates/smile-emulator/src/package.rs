@@ -505,7 +505,8 @@ mod tests {
 
     #[test]
     fn explains_each_refusal() {
-        let cases: Vec<(Value, Value, Vec<(&str, &[u8])>, &str, &str)> = vec![
+        type Files<'a> = Vec<(&'a str, &'a [u8])>;
+        let cases: Vec<(Value, Value, Files<'_>, &str, &str)> = vec![
             (
                 json!([{"image_type_id": 9, "file_name": "s.jpg"}]),
                 json!({}),
