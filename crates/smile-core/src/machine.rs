@@ -158,10 +158,14 @@ enum Phase {
     Finished,
 }
 
-/// The prepared upload: where to, and what.
+/// The prepared upload: where to, and what `info.json` says. The zip itself is built when each
+/// `PUT` is sent and moved into the request, so the job's images and one zip are the only
+/// copies of the payload in memory (a transient retry rebuilds it from the loaded images).
 struct Upload {
     url: String,
-    zip: Vec<u8>,
+    signed: SignedTimestamp,
+    server_information: serde_json::Map<String, serde_json::Value>,
+    retry: bool,
     /// Retries of the `PUT` so far (transient failures).
     retries: u32,
 }
@@ -387,9 +391,29 @@ impl SubmitJob {
         let Some(up) = &self.upload else {
             return self.fail(Error::InvalidState("no upload prepared"));
         };
-        match upload_put(&up.url, up.zip.clone(), self.timeouts.upload) {
+        let ctx = UploadContext::new(
+            self.signer.partner_id(),
+            &up.signed.timestamp,
+            &up.signed.signature,
+            &up.server_information,
+        )
+        .with_retry(up.retry);
+        let zip = match self.job.build_zip(&ctx) {
+            Ok(z) => z,
+            Err(source) => {
+                let Some(smile_job_id) = self.smile_job_id.clone() else {
+                    return self.fail(Error::InvalidState("an upload without a smile_job_id"));
+                };
+                return self.fail(Error::Package {
+                    smile_job_id,
+                    source,
+                });
+            }
+        };
+        let bytes = zip.len();
+        match upload_put(&up.url, zip, self.timeouts.upload) {
             Ok(req) => {
-                tracing::debug!(smile_job_id = ?self.smile_job_id, bytes = up.zip.len(), retry = up.retries, "PUT upload_url");
+                tracing::debug!(smile_job_id = ?self.smile_job_id, bytes, retry = up.retries, "PUT upload_url");
                 self.phase = Phase::AwaitPut;
                 self.inbox = Inbox::Waiting;
                 Step::Send(req)
@@ -501,25 +525,11 @@ impl SubmitJob {
                 smile_job_id: self.smile_job_id.clone(),
             }));
         }
-        let ctx = UploadContext::new(
-            self.signer.partner_id(),
-            &signed.timestamp,
-            &signed.signature,
-            &prep.raw,
-        )
-        .with_retry(retry);
-        let zip = match self.job.build_zip(&ctx) {
-            Ok(z) => z,
-            Err(source) => {
-                return Some(self.fail(Error::Package {
-                    smile_job_id: prep.smile_job_id,
-                    source,
-                }));
-            }
-        };
         self.upload = Some(Upload {
             url: prep.upload_url,
-            zip,
+            signed: signed.clone(),
+            server_information: prep.raw,
+            retry,
             retries: 0,
         });
         self.wait_until = None;
