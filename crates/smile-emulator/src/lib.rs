@@ -98,6 +98,11 @@
 //!   `info.json`, `info.json` not JSON) or `0001` "Data Invalid" (anything else, including the
 //!   official Node SDK 3.2.1 defect of listing liveness files by local path without uploading
 //!   them), with an `EmulatorDetail` field that says what was wrong.
+//! - `POST /job_status` finds jobs by (`user_id`, `job_id`); an unknown pair gets HTTP 404
+//!   `{"error": "No job found ..."}` without a Smile code (the real server's answer is not
+//!   documented). Responses are signed with a fresh timestamp; `job_complete` is false while
+//!   the job waits for its zip (`result`: `"No zip uploaded"`) or is processing (`result`:
+//!   `null`); `history` and `image_links` (served by the emulator) come when asked for.
 //!
 //! # Callbacks
 //!
