@@ -530,6 +530,68 @@ mod tests {
         assert!(faults.list().is_empty());
     }
 
+    fn spec_of(f: &Fault) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = f.status {
+            parts.push(format!("status={s}"));
+        }
+        if let Some(r) = f.retry_after {
+            parts.push(format!("retry_after={r}"));
+        }
+        if let Some(d) = f.delay_ms {
+            parts.push(format!("delay_ms={d}"));
+        }
+        for (on, name) in [
+            (f.drop_connection, "drop_connection"),
+            (f.malformed_json, "malformed_json"),
+            (f.expire_upload_url, "expire_upload_url"),
+            (f.after_handler, "after_handler"),
+        ] {
+            if on {
+                parts.push(name.to_owned());
+            }
+        }
+        if f.skip > 0 {
+            parts.push(format!("skip={}", f.skip));
+        }
+        if let Some(t) = f.times {
+            parts.push(format!("times={t}"));
+        }
+        parts.join(",")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spec_parser_never_panics(text in ".{0,80}") {
+            let _ = parse_fault_arg(&text);
+        }
+
+        #[test]
+        fn spec_and_json_round_trip(
+            status in proptest::option::of(100u16..=999),
+            retry_after in proptest::option::of(0u64..100_000),
+            delay_ms in proptest::option::of(0u64..100_000),
+            flags in proptest::array::uniform4(proptest::bool::ANY),
+            skip in 0u32..10,
+            times in proptest::option::of(1u32..10),
+        ) {
+            let fault = Fault {
+                status, body: None, retry_after, delay_ms,
+                drop_connection: flags[0], malformed_json: flags[1],
+                expire_upload_url: flags[2], after_handler: flags[3],
+                skip, times,
+            };
+            let json = serde_json::to_string(&fault).unwrap();
+            proptest::prop_assert_eq!(&serde_json::from_str::<Fault>(&json).unwrap(), &fault);
+            let spec = spec_of(&fault);
+            if fault == Fault::default() {
+                proptest::prop_assert_eq!(Fault::parse_spec(&spec), Err(FaultSpecError::Empty));
+            } else {
+                proptest::prop_assert_eq!(Fault::parse_spec(&spec).unwrap(), fault);
+            }
+        }
+    }
+
     #[test]
     fn json_form() {
         let f: Fault = serde_json::from_str(r#"{"status": 429, "retry_after": 2}"#).unwrap();

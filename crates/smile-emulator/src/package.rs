@@ -577,6 +577,25 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Garbage, and valid packages with bytes flipped, never panic the checks.
+        #[test]
+        fn checks_never_panic(
+            garbage in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            flips in proptest::collection::vec((0usize..2000, proptest::num::u8::ANY), 0..6),
+        ) {
+            let _ = check_package(&job(2), &signer(), "001", &garbage);
+            let info = info(json!([{"image_type_id": 0, "image": "", "file_name": "s.jpg"}]), json!({}));
+            let mut bytes = zip(&[("info.json", &info), ("s.jpg", JPEG)]);
+            for (at, value) in flips {
+                let len = bytes.len();
+                bytes[at % len] = value;
+            }
+            let _ = check_package(&job(2), &signer(), "001", &bytes);
+        }
+    }
+
     #[test]
     fn a_valid_info_json_signature_is_accepted() {
         let ts = "2026-11-27T13:23:44.376190+00:00";
