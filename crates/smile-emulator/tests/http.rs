@@ -788,3 +788,30 @@ async fn biometric_kyc_and_document_jobs() {
     .await;
     assert_eq!(s["result"]["ResultCode"], "0810", "{s}");
 }
+
+#[tokio::test]
+async fn enrolment_waits_for_an_approved_final_result() {
+    let emulator = quick().await;
+    let api = Api::new(&emulator);
+    api.submit("u", "enrol", 4, &[("emulator_result", "0844")], None)
+        .await;
+    let s = poll_complete(&api, "u", "enrol", false).await;
+    assert_eq!(s["result"]["ResultCode"], "0844");
+    assert_eq!(s["result"]["Actions"]["Register_Selfie"], "Under Review");
+    let (status, body) = api.prep("u", "auth-early", 2, &[], None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("2210")),
+        "not enrolled yet"
+    );
+    emulator.state().complete_reviews();
+    let (_, s) = api.job_status("u", "enrol", false, false).await;
+    assert_eq!(s["result"]["ResultCode"], "1240");
+    let (status, _) = api.prep("u", "auth", 2, &[], None).await;
+    assert_eq!(status, 200, "enrolled after review");
+    // A rejected enrolment enrols nobody.
+    api.submit("v", "enrol-v", 4, &[("emulator_result", "0841")], None)
+        .await;
+    poll_complete(&api, "v", "enrol-v", false).await;
+    assert!(emulator.state().user("v").is_none());
+}
