@@ -444,7 +444,7 @@ async fn callbacks_retry_then_deliver_and_external_is_blocked() {
     }
     // The log shows two rejections and a delivery.
     let mut log = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..2000 {
         log = emulator.state().callbacks();
         if log.len() == 3 {
             break;
@@ -469,7 +469,7 @@ async fn callbacks_retry_then_deliver_and_external_is_blocked() {
         Some("https://callback.example.com/smile"),
     )
     .await;
-    for _ in 0..200 {
+    for _ in 0..2000 {
         if emulator.state().callbacks().len() == 4 {
             break;
         }

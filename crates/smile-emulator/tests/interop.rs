@@ -190,7 +190,7 @@ async fn official_sdk_uploads_replayed() {
         }
     }
     // The callback URL of the recorded bodies is not a loopback host: nothing was sent there.
-    for _ in 0..200 {
+    for _ in 0..2000 {
         if emulator.state().callbacks().len() == 4 {
             break;
         }
