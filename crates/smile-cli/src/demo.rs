@@ -89,6 +89,9 @@ pub(crate) fn run() -> Result<(), Box<dyn StdError>> {
     };
 
     let user_id = format!("demo-user-{}", std::process::id());
+    let auth_params = |job_id: &str| {
+        PartnerParams::new(user_id.as_str(), job_id, JobType::SmartSelfieAuthentication)
+    };
 
     println!("1. enrol {user_id} (job type 4, SmartSelfie Registration)");
     let enrol = api.submit_job(
@@ -109,11 +112,7 @@ pub(crate) fn run() -> Result<(), Box<dyn StdError>> {
 
     println!("\n2. authenticate {user_id} (job type 2): selfie + 8 liveness frames");
     let auth = api.submit_job(
-        PartnerParams::new(
-            user_id.as_str(),
-            "demo-job-auth",
-            JobType::SmartSelfieAuthentication,
-        ),
+        auth_params("demo-job-auth"),
         images(),
         None,
         wait_for_result.clone(),
@@ -123,12 +122,7 @@ pub(crate) fn run() -> Result<(), Box<dyn StdError>> {
 
     println!("\n3. a job that goes to human review (the emulator is asked for result 0824)");
     let review = api.submit_job(
-        PartnerParams::new(
-            user_id.as_str(),
-            "demo-job-review",
-            JobType::SmartSelfieAuthentication,
-        )
-        .with_extra(RESULT_KEY, "0824"),
+        auth_params("demo-job-review").with_extra(RESULT_KEY, "0824"),
         images(),
         None,
         wait_for_result,
@@ -155,11 +149,7 @@ pub(crate) fn run() -> Result<(), Box<dyn StdError>> {
     show_error("unknown user", unknown.err(), Some("2210"))?;
 
     let reused = api.submit_job(
-        PartnerParams::new(
-            user_id.as_str(),
-            "demo-job-auth",
-            JobType::SmartSelfieAuthentication,
-        ),
+        auth_params("demo-job-auth"),
         images(),
         None,
         JobOptions::default(),

@@ -23,8 +23,8 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, Parser, Subcommand};
 use smile_blocking::types::PartnerId;
 use smile_blocking::{
-    CallbackVerifier, Image, JobOptions, JobStatusOptions, JobType, PartnerParams, Server, Signer,
-    WebApi,
+    CallbackVerifier, Image, JobOptions, JobStatusOptions, JobType, PartnerParams, SecretString,
+    Server, Signer, WebApi,
 };
 use smile_emulator::cli::EmulatorArgs;
 
@@ -57,9 +57,9 @@ struct Credentials {
     /// Partner id, exactly as in the portal ("085" and "85" differ).
     #[arg(long, env = "SMILE_PARTNER_ID")]
     partner_id: String,
-    /// API key of the chosen environment.
-    #[arg(long, env = "SMILE_API_KEY", hide_env_values = true)]
-    api_key: String,
+    /// API key of the chosen environment (kept as a secret: never printed, not even by Debug).
+    #[arg(long, env = "SMILE_API_KEY", hide_env_values = true, value_parser = secret)]
+    api_key: SecretString,
 }
 
 #[derive(Debug, Args)]
@@ -69,18 +69,25 @@ struct ServerArgs {
     server: String,
 }
 
+/// Who is asking, where, and about which job.
 #[derive(Debug, Args)]
-struct SubmitArgs {
+struct JobTarget {
     #[command(flatten)]
     credentials: Credentials,
     #[command(flatten)]
     server: ServerArgs,
-    /// The user_id under which the user was enrolled.
+    /// The partner's user id (for a new job 2: the user_id of the earlier enrolment).
     #[arg(long)]
     user_id: String,
-    /// A new, unique job id.
+    /// The partner's job id (for a new job: a new, unique one).
     #[arg(long)]
     job_id: String,
+}
+
+#[derive(Debug, Args)]
+struct SubmitArgs {
+    #[command(flatten)]
+    target: JobTarget,
     /// The selfie (JPEG or PNG file).
     #[arg(long)]
     selfie: PathBuf,
@@ -98,15 +105,7 @@ struct SubmitArgs {
 #[derive(Debug, Args)]
 struct StatusArgs {
     #[command(flatten)]
-    credentials: Credentials,
-    #[command(flatten)]
-    server: ServerArgs,
-    /// The partner's user id of the job.
-    #[arg(long)]
-    user_id: String,
-    /// The partner's job id.
-    #[arg(long)]
-    job_id: String,
+    target: JobTarget,
     /// Include the job's history.
     #[arg(long)]
     history: bool,
@@ -160,13 +159,24 @@ fn main() -> ExitCode {
 type CmdResult = Result<(), Box<dyn std::error::Error>>;
 
 fn client(
-    credentials: Credentials,
-    server: &ServerArgs,
+    target: &JobTarget,
+    callback_url: Option<String>,
 ) -> Result<WebApi, Box<dyn std::error::Error>> {
-    let server: Server = server.server.parse()?;
-    Ok(WebApi::builder(credentials.partner_id, credentials.api_key)
-        .server(server)
-        .build()?)
+    let server: Server = target.server.server.parse()?;
+    let mut builder = WebApi::builder(
+        target.credentials.partner_id.as_str(),
+        target.credentials.api_key.clone(),
+    )
+    .server(server);
+    if let Some(url) = callback_url {
+        builder = builder.default_callback(url);
+    }
+    Ok(builder.build()?)
+}
+
+/// Parses a command-line value straight into a [`SecretString`].
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
 }
 
 fn signer(credentials: &Credentials) -> Signer {
@@ -191,20 +201,15 @@ fn emulator(args: &EmulatorArgs) -> CmdResult {
 }
 
 fn submit(args: SubmitArgs) -> CmdResult {
-    let mut builder = WebApi::builder(args.credentials.partner_id, args.credentials.api_key)
-        .server(args.server.server.parse()?);
-    if let Some(url) = args.callback_url {
-        builder = builder.default_callback(url);
-    }
-    let api = builder.build()?;
+    let api = client(&args.target, args.callback_url)?;
     let mut images = vec![Image::selfie_file(args.selfie)];
     images.extend(args.liveness.into_iter().map(Image::liveness_file));
     let wait = !args.no_wait;
     let outcome = api
         .submit_job(
             PartnerParams::new(
-                args.user_id,
-                args.job_id,
+                args.target.user_id,
+                args.target.job_id,
                 JobType::SmartSelfieAuthentication,
             ),
             images,
@@ -222,11 +227,11 @@ fn submit(args: SubmitArgs) -> CmdResult {
 }
 
 fn status(args: StatusArgs) -> CmdResult {
-    let api = client(args.credentials, &args.server)?;
+    let api = client(&args.target, None)?;
     let status = api
         .get_job_status(
-            args.user_id,
-            args.job_id,
+            args.target.user_id,
+            args.target.job_id,
             JobStatusOptions {
                 history: args.history,
                 image_links: args.image_links,
@@ -276,4 +281,35 @@ fn listen(args: &ListenArgs) -> CmdResult {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn the_api_key_never_shows_in_debug_output() {
+        for command in ["status", "submit", "verify-callback", "listen"] {
+            let mut args = vec![
+                "smile",
+                command,
+                "--partner-id",
+                "085",
+                "--api-key",
+                "sekrit-key-0123456789",
+            ];
+            match command {
+                "status" => args.extend(["--user-id", "u", "--job-id", "j"]),
+                "submit" => args.extend(["--user-id", "u", "--job-id", "j", "--selfie", "s.jpg"]),
+                "verify-callback" => args.push("-"),
+                _ => {}
+            }
+            let cli = Cli::try_parse_from(&args).expect("the arguments parse");
+            let debug = format!("{cli:?}");
+            assert!(debug.contains("085"), "{debug}");
+            assert!(!debug.contains("sekrit"), "{command}: {debug}");
+        }
+    }
 }
