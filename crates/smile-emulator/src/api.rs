@@ -87,7 +87,8 @@ pub(crate) fn requested_error(extras: &Map<String, Value>) -> Result<(), ApiErro
     Err(ApiError::new(status, code, text))
 }
 
-fn job_exists() -> ApiError {
+/// Error 2215: a job with this `job_id` exists already.
+pub(crate) fn job_exists() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "2215",
@@ -204,29 +205,17 @@ async fn upload_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> 
             }
             let smile_job_id = store.next_smile_job_id();
             let job = Job {
-                smile_job_id: smile_job_id.clone(),
-                job_id: pp.job_id.clone(),
-                user_id: pp.user_id.clone(),
-                job_type: pp.job_type,
-                kind: JobKind::Upload,
-                partner_params: outcome::echo_partner_params(
-                    &pp.user_id,
-                    &pp.job_id,
-                    pp.job_type,
-                    &pp.extras,
-                ),
                 callback_url: callback,
                 use_enrolled_image,
-                created_at: now,
-                phase: JobPhase::AwaitingUpload,
-                outcome: chosen,
                 upload: Some(slot.clone()),
-                processing_due: None,
-                failure: None,
-                id_info: Map::new(),
-                results: Vec::new(),
-                review: None,
-                images: Vec::new(),
+                ..Job::new(
+                    smile_job_id.clone(),
+                    &pp,
+                    pp.job_type,
+                    JobKind::Upload,
+                    now,
+                    chosen,
+                )
             };
             store.uploads.insert(slot.token.clone(), pp.job_id.clone());
             store.jobs.insert(pp.job_id.clone(), job);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 
+use crate::error_chain::error_chain;
 use crate::shared::Shared;
 use crate::store::{CallbackOutcome, CallbackRecord};
 
@@ -168,17 +169,6 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, d: &Delivery) {
         }
     }
     tracing::warn!(url = %d.url, job_id = %d.job_id, "callback given up after {} attempts", cfg.max_attempts);
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// Drives due work: wakes when notified or when the next due time (by the emulator's clock)

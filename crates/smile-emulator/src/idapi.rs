@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::api::{partner_params, requested_error};
+use crate::api::{job_exists, partner_params, requested_error};
 use crate::outcome::{self, EntryContext};
 use crate::shared::Shared;
 use crate::store::{Job, JobKind, JobPhase};
@@ -242,34 +242,22 @@ async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiEr
     let (smile_job_id, entry) = {
         let mut store = shared.store();
         if store.jobs.contains_key(&pp.job_id) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "2215",
-                "Job already exists. Did you mean to set the retry flag to true?",
-            ));
+            return Err(job_exists());
         }
         let smile_job_id = store.next_smile_job_id();
-        let partner_params =
-            outcome::echo_partner_params(&pp.user_id, &pp.job_id, expected, &pp.extras);
         let mut job = Job {
-            smile_job_id: smile_job_id.clone(),
-            job_id: pp.job_id.clone(),
-            user_id: pp.user_id.clone(),
-            job_type: expected,
-            kind: JobKind::IdApi,
-            partner_params,
             callback_url: callback,
-            use_enrolled_image: false,
-            created_at: now,
             phase: JobPhase::Processing,
-            outcome: chosen,
-            upload: None,
             processing_due: Some(now + shared.config.processing_delay),
-            failure: None,
             id_info,
-            results: Vec::new(),
-            review: None,
-            images: Vec::new(),
+            ..Job::new(
+                smile_job_id.clone(),
+                &pp,
+                expected,
+                JobKind::IdApi,
+                now,
+                chosen,
+            )
         };
         let entry = if call.is_async() {
             None

@@ -153,6 +153,7 @@ mod callbacks;
 pub mod cli;
 mod config;
 mod control;
+mod error_chain;
 mod faults;
 mod idapi;
 mod outcome;

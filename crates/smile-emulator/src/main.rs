@@ -6,6 +6,10 @@ use clap::Parser;
 use smile_emulator::EmulatorBuilder;
 use smile_emulator::cli::EmulatorArgs;
 
+#[path = "error_chain.rs"]
+mod error_chain;
+use error_chain::error_chain;
+
 /// A local Smile ID v1 API for offline development and tests.
 #[derive(Debug, Parser)]
 #[command(name = "smile-emulator", version, about)]
@@ -76,15 +80,4 @@ fn main() -> ExitCode {
         drop(emulator);
         ExitCode::SUCCESS
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

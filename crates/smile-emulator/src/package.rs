@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::error_chain::error_chain;
 use crate::shared::Shared;
 use crate::store::{Failure, Job, JobPhase, StoredImage};
 use crate::wire::{random_token, read_body};
@@ -403,17 +404,6 @@ pub(crate) async fn get_image(
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;
@@ -423,6 +413,7 @@ mod tests {
     use smile_types::PartnerId;
 
     use super::*;
+    use crate::api::PartnerParams;
     use crate::outcome::Outcome;
     use crate::store::JobKind;
 
@@ -434,28 +425,26 @@ mod tests {
     }
 
     fn job(job_type: u32) -> Job {
-        Job {
-            smile_job_id: "0000000001".into(),
-            job_id: "j".into(),
+        let pp = PartnerParams {
             user_id: "u".into(),
+            job_id: "j".into(),
             job_type,
-            kind: JobKind::Upload,
+            extras: Map::new(),
+        };
+        let outcome = Outcome {
+            result: "0820".into(),
+            final_result: None,
+        };
+        Job {
             partner_params: Map::new(),
-            callback_url: None,
-            use_enrolled_image: false,
-            created_at: SystemTime::UNIX_EPOCH,
-            phase: JobPhase::AwaitingUpload,
-            outcome: Outcome {
-                result: "0820".into(),
-                final_result: None,
-            },
-            upload: None,
-            processing_due: None,
-            failure: None,
-            id_info: Map::new(),
-            results: Vec::new(),
-            review: None,
-            images: Vec::new(),
+            ..Job::new(
+                "0000000001".into(),
+                &pp,
+                job_type,
+                JobKind::Upload,
+                SystemTime::UNIX_EPOCH,
+                outcome,
+            )
         }
     }
 

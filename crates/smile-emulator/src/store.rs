@@ -6,7 +6,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::outcome::Outcome;
+use crate::api::PartnerParams;
+use crate::outcome::{Outcome, echo_partner_params};
 
 /// Most callback attempts kept in the log.
 const CALLBACK_LOG_LIMIT: usize = 1000;
@@ -87,6 +88,41 @@ pub(crate) struct Job {
     pub(crate) review: Option<Review>,
     /// Image link name (`selfie_image`, …) → image token.
     pub(crate) images: Vec<(String, String)>,
+}
+
+impl Job {
+    /// A new job for `pp` (its partner params echoed with `job_type`), awaiting its upload,
+    /// with no callback URL, upload slot, due time, failure, ID details, results, review or
+    /// images yet: callers set what their flow adds.
+    pub(crate) fn new(
+        smile_job_id: String,
+        pp: &PartnerParams,
+        job_type: u32,
+        kind: JobKind,
+        created_at: SystemTime,
+        outcome: Outcome,
+    ) -> Job {
+        Job {
+            smile_job_id,
+            job_id: pp.job_id.clone(),
+            user_id: pp.user_id.clone(),
+            job_type,
+            kind,
+            partner_params: echo_partner_params(&pp.user_id, &pp.job_id, job_type, &pp.extras),
+            callback_url: None,
+            use_enrolled_image: false,
+            created_at,
+            phase: JobPhase::AwaitingUpload,
+            outcome,
+            upload: None,
+            processing_due: None,
+            failure: None,
+            id_info: Map::new(),
+            results: Vec::new(),
+            review: None,
+            images: Vec::new(),
+        }
+    }
 }
 
 /// An enrolled user.
