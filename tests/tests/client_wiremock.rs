@@ -65,23 +65,68 @@ fn json_response(status: u16, body: impl AsRef<str>) -> ResponseTemplate {
         .set_body_raw(body.as_ref().as_bytes().to_vec(), "application/json")
 }
 
-async fn mount_prep_ok(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path("/v1/upload"))
-        .respond_with(json_response(
-            200,
-            prep_response(&upload_url(server), "0000000001").to_string(),
-        ))
+/// Answers every `verb route` request with `response`.
+async fn mount(server: &MockServer, verb: &str, route: &str, response: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(response)
         .mount(server)
         .await;
 }
 
-async fn mount_put_ok(server: &MockServer) {
-    Mock::given(method("PUT"))
-        .and(path(UPLOAD_PATH))
-        .respond_with(ResponseTemplate::new(200))
+/// Answers the first `n` `verb route` requests with `first`, the later ones with `then`.
+async fn mount_then(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    (first, n): (ResponseTemplate, u64),
+    then: ResponseTemplate,
+) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(first)
+        .up_to_n_times(n)
+        .with_priority(1)
         .mount(server)
         .await;
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(then)
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+/// A successful prep upload handing out [`upload_url`].
+fn prep_ok(server: &MockServer) -> ResponseTemplate {
+    json_response(
+        200,
+        prep_response(&upload_url(server), "0000000001").to_string(),
+    )
+}
+
+async fn mount_prep_ok(server: &MockServer) {
+    mount(server, "POST", "/v1/upload", prep_ok(server)).await;
+}
+
+async fn mount_put_ok(server: &MockServer) {
+    mount(server, "PUT", UPLOAD_PATH, ResponseTemplate::new(200)).await;
+}
+
+/// The `body_text` of a job-status sample.
+fn sample_text(name: &str) -> String {
+    status_sample(name)["body_text"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Submits the seed job with `options` through a client set up for `server`; it must fail.
+async fn submit_err(kind: ClientKind, server: &MockServer, options: JobOptions) -> Error {
+    client(kind, &setup(server))
+        .submit(seed_request(options))
+        .await
+        .unwrap_err()
 }
 
 async fn received(server: &MockServer) -> Vec<Received> {
@@ -167,19 +212,14 @@ async fn seed_flow_with_history_and_image_links(kind: ClientKind) {
     let server = MockServer::start().await;
     mount_prep_ok(&server).await;
     mount_put_ok(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, incomplete_body(1)))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, provisional_for_canonical_job()))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    mount_then(
+        &server,
+        "POST",
+        "/v1/job_status",
+        (json_response(200, incomplete_body(1)), 2),
+        json_response(200, provisional_for_canonical_job()),
+    )
+    .await;
 
     let api = client(kind, &setup(&server));
     let options = JobOptions {
@@ -400,18 +440,9 @@ async fn prep_upload_error_codes(kind: ClientKind) {
         ),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v1/upload"))
-            .respond_with(json_response(
-                status,
-                json!({"error": text, "code": code}).to_string(),
-            ))
-            .mount(&server)
-            .await;
-        let err = client(kind, &setup(&server))
-            .submit(seed_request(callback_options()))
-            .await
-            .unwrap_err();
+        let body = json!({"error": text, "code": code}).to_string();
+        mount(&server, "POST", "/v1/upload", json_response(status, body)).await;
+        let err = submit_err(kind, &server, callback_options()).await;
         assert_eq!(err.code(), Some(code));
         if code == "2215" {
             let Error::JobAlreadyExists { job_id, message } = &err else {
@@ -447,15 +478,9 @@ async fn prep_upload_error_codes(kind: ClientKind) {
 /// An error body without a code.
 async fn prep_upload_error_without_code(kind: ClientKind) {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/upload"))
-        .respond_with(json_response(403, r#"{"error":"Forbidden"}"#))
-        .mount(&server)
-        .await;
-    let err = client(kind, &setup(&server))
-        .submit(seed_request(callback_options()))
-        .await
-        .unwrap_err();
+    let forbidden = json_response(403, r#"{"error":"Forbidden"}"#);
+    mount(&server, "POST", "/v1/upload", forbidden).await;
+    let err = submit_err(kind, &server, callback_options()).await;
     let Error::Api {
         status,
         code,
@@ -477,21 +502,10 @@ async fn prep_upload_error_without_code(kind: ClientKind) {
 /// A non-JSON (HTML) error body: the status survives, the body is kept.
 async fn prep_upload_non_json_error(kind: ClientKind) {
     let server = MockServer::start().await;
-    let html = status_sample("error_non_json_html")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Mock::given(method("POST"))
-        .and(path("/v1/upload"))
-        .respond_with(
-            ResponseTemplate::new(504).set_body_raw(html.clone().into_bytes(), "text/html"),
-        )
-        .mount(&server)
-        .await;
-    let err = client(kind, &setup(&server))
-        .submit(seed_request(callback_options()))
-        .await
-        .unwrap_err();
+    let html = sample_text("error_non_json_html");
+    let response = ResponseTemplate::new(504).set_body_raw(html.clone().into_bytes(), "text/html");
+    mount(&server, "POST", "/v1/upload", response).await;
+    let err = submit_err(kind, &server, callback_options()).await;
     let Error::Api {
         status,
         code,
@@ -517,22 +531,12 @@ async fn prep_upload_non_json_error(kind: ClientKind) {
 /// A PUT answered 403 with S3's XML, twice (after the one re-prep): UploadFailed with the body.
 async fn put_403_xml_twice_is_upload_failed(kind: ClientKind) {
     let server = MockServer::start().await;
-    let xml = status_sample("put_expired_url_s3_xml")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let xml = sample_text("put_expired_url_s3_xml");
     mount_prep_ok(&server).await;
-    Mock::given(method("PUT"))
-        .and(path(UPLOAD_PATH))
-        .respond_with(
-            ResponseTemplate::new(403).set_body_raw(xml.clone().into_bytes(), "application/xml"),
-        )
-        .mount(&server)
-        .await;
-    let err = client(kind, &setup(&server))
-        .submit(seed_request(callback_options()))
-        .await
-        .unwrap_err();
+    let expired =
+        ResponseTemplate::new(403).set_body_raw(xml.clone().into_bytes(), "application/xml");
+    mount(&server, "PUT", UPLOAD_PATH, expired).await;
+    let err = submit_err(kind, &server, callback_options()).await;
     let Error::UploadFailed {
         smile_job_id,
         job_id,
@@ -566,43 +570,24 @@ async fn put_403_xml_twice_is_upload_failed(kind: ClientKind) {
 /// One expired URL: re-prep with retry true, a new info.json and zip, PUT to the new URL.
 async fn put_403_once_reprepares_and_succeeds(kind: ClientKind) {
     let server = MockServer::start().await;
-    let xml = status_sample("put_expired_url_s3_xml")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let xml = sample_text("put_expired_url_s3_xml");
     let second = format!(
         "{}/uploads/second/selfie.zip?X-Amz-Signature=2",
         server.uri()
     );
-    Mock::given(method("POST"))
-        .and(path("/v1/upload"))
-        .respond_with(json_response(
-            200,
-            prep_response(&upload_url(&server), "0000000001").to_string(),
-        ))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/upload"))
-        .respond_with(json_response(
-            200,
-            prep_response(&second, "0000000001").to_string(),
-        ))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(UPLOAD_PATH))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(xml.into_bytes(), "application/xml"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/uploads/second/selfie.zip"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let second_prep = json_response(200, prep_response(&second, "0000000001").to_string());
+    mount_then(
+        &server,
+        "POST",
+        "/v1/upload",
+        (prep_ok(&server), 1),
+        second_prep,
+    )
+    .await;
+    let expired = ResponseTemplate::new(403).set_body_raw(xml.into_bytes(), "application/xml");
+    mount(&server, "PUT", UPLOAD_PATH, expired).await;
+    let put_ok = ResponseTemplate::new(200);
+    mount(&server, "PUT", "/uploads/second/selfie.zip", put_ok).await;
     let outcome = client(kind, &setup(&server))
         .submit(seed_request(callback_options()))
         .await
@@ -629,19 +614,9 @@ async fn job_status_bad_signature(kind: ClientKind) {
     let server = MockServer::start().await;
     mount_prep_ok(&server).await;
     mount_put_ok(&server).await;
-    let bad = status_sample("bad_response_signature")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, bad))
-        .mount(&server)
-        .await;
-    let err = client(kind, &setup(&server))
-        .submit(seed_request(polling_options()))
-        .await
-        .unwrap_err();
+    let bad = sample_text("bad_response_signature");
+    mount(&server, "POST", "/v1/job_status", json_response(200, bad)).await;
+    let err = submit_err(kind, &server, polling_options()).await;
     let Error::ResponseSignatureInvalid {
         smile_job_id,
         job_id,
@@ -661,11 +636,8 @@ async fn job_never_completes(kind: ClientKind) {
     let server = MockServer::start().await;
     mount_prep_ok(&server).await;
     mount_put_ok(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, incomplete_body(1)))
-        .mount(&server)
-        .await;
+    let incomplete = json_response(200, incomplete_body(1));
+    mount(&server, "POST", "/v1/job_status", incomplete).await;
     let mut s = setup(&server);
     s.poll_policy = Some(PollPolicy::default().with_deadline(Duration::from_secs(20)));
     let err = client(kind, &s)
@@ -698,33 +670,20 @@ async fn result_given_as_a_string(kind: ClientKind) {
     let server = MockServer::start().await;
     mount_prep_ok(&server).await;
     mount_put_ok(&server).await;
-    let processing = status_sample("incomplete_result_string")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, processing))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(
-            200,
-            signed_status(
-                &json!({"job_complete": true, "job_success": false, "result": "No zip uploaded"}),
-                "2024-01-01T00:00:03.000Z",
-            ),
-        ))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    let err = client(kind, &setup(&server))
-        .submit(seed_request(polling_options()))
-        .await
-        .unwrap_err();
+    let processing = sample_text("incomplete_result_string");
+    let complete = signed_status(
+        &json!({"job_complete": true, "job_success": false, "result": "No zip uploaded"}),
+        "2024-01-01T00:00:03.000Z",
+    );
+    mount_then(
+        &server,
+        "POST",
+        "/v1/job_status",
+        (json_response(200, processing), 1),
+        json_response(200, complete),
+    )
+    .await;
+    let err = submit_err(kind, &server, polling_options()).await;
     let Error::NoResult {
         smile_job_id,
         message,
@@ -744,23 +703,16 @@ async fn result_given_as_a_string(kind: ClientKind) {
 /// get_job_status: signed answers are accepted, others refused; transient failures retried.
 async fn get_job_status_verifies_signatures(kind: ClientKind) {
     let server = MockServer::start().await;
-    let ok = status_sample("complete_success_0820")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, ok))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let ok = sample_text("complete_success_0820");
+    let unavailable = ResponseTemplate::new(503).insert_header("retry-after", "1");
+    mount_then(
+        &server,
+        "POST",
+        "/v1/job_status",
+        (unavailable, 1),
+        json_response(200, ok),
+    )
+    .await;
     let api = client(kind, &setup(&server));
     let st = api
         .get_job_status("user-0001", "job-0002-a", JobStatusOptions::all())
@@ -782,15 +734,14 @@ async fn get_job_status_verifies_signatures(kind: ClientKind) {
     assert_eq!(reqs[1].json()["history"], true);
 
     let server = MockServer::start().await;
-    let missing = status_sample("missing_signature")["body_text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, missing))
-        .mount(&server)
-        .await;
+    let missing = sample_text("missing_signature");
+    mount(
+        &server,
+        "POST",
+        "/v1/job_status",
+        json_response(200, missing),
+    )
+    .await;
     let err = client(kind, &setup(&server))
         .get_job_status("user-0001", "job-0002-a", JobStatusOptions::default())
         .await
@@ -805,11 +756,8 @@ async fn get_job_status_verifies_signatures(kind: ClientKind) {
 /// after 300 ms).
 async fn slow_server_times_out(kind: ClientKind) {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job_status"))
-        .respond_with(json_response(200, "{}").set_delay(Duration::from_secs(5)))
-        .mount(&server)
-        .await;
+    let slow = json_response(200, "{}").set_delay(Duration::from_secs(5));
+    mount(&server, "POST", "/v1/job_status", slow).await;
     let mut s = setup(&server);
     s.request_timeout = Some(Duration::from_millis(300));
     s.retry_policy = RetryPolicy::none();
