@@ -121,6 +121,15 @@ fn sample_text(name: &str) -> String {
         .to_owned()
 }
 
+/// A server answering `POST /upload` with `response`, and the error of submitting the seed
+/// job (with a callback) to it.
+async fn prep_upload_fails(kind: ClientKind, response: ResponseTemplate) -> (MockServer, Error) {
+    let server = MockServer::start().await;
+    mount(&server, "POST", "/v1/upload", response).await;
+    let err = submit_err(kind, &server, callback_options()).await;
+    (server, err)
+}
+
 /// Submits the seed job with `options` through a client set up for `server`; it must fail.
 async fn submit_err(kind: ClientKind, server: &MockServer, options: JobOptions) -> Error {
     client(kind, &setup(server))
@@ -439,10 +448,8 @@ async fn prep_upload_error_codes(kind: ClientKind) {
             "Job already exists. Did you mean to set the retry flag to true?",
         ),
     ] {
-        let server = MockServer::start().await;
         let body = json!({"error": text, "code": code}).to_string();
-        mount(&server, "POST", "/v1/upload", json_response(status, body)).await;
-        let err = submit_err(kind, &server, callback_options()).await;
+        let (server, err) = prep_upload_fails(kind, json_response(status, body)).await;
         assert_eq!(err.code(), Some(code));
         if code == "2215" {
             let Error::JobAlreadyExists { job_id, message } = &err else {
@@ -477,10 +484,8 @@ async fn prep_upload_error_codes(kind: ClientKind) {
 
 /// An error body without a code.
 async fn prep_upload_error_without_code(kind: ClientKind) {
-    let server = MockServer::start().await;
     let forbidden = json_response(403, r#"{"error":"Forbidden"}"#);
-    mount(&server, "POST", "/v1/upload", forbidden).await;
-    let err = submit_err(kind, &server, callback_options()).await;
+    let (_server, err) = prep_upload_fails(kind, forbidden).await;
     let Error::Api {
         status,
         code,
@@ -501,11 +506,9 @@ async fn prep_upload_error_without_code(kind: ClientKind) {
 
 /// A non-JSON (HTML) error body: the status survives, the body is kept.
 async fn prep_upload_non_json_error(kind: ClientKind) {
-    let server = MockServer::start().await;
     let html = sample_text("error_non_json_html");
     let response = ResponseTemplate::new(504).set_body_raw(html.clone().into_bytes(), "text/html");
-    mount(&server, "POST", "/v1/upload", response).await;
-    let err = submit_err(kind, &server, callback_options()).await;
+    let (server, err) = prep_upload_fails(kind, response).await;
     let Error::Api {
         status,
         code,
