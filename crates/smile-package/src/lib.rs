@@ -44,9 +44,11 @@
 //! regular files; base64 must be strict standard padded base64 without a `data:` prefix; every
 //! image must be a JPEG or PNG by content and at most [`DEFAULT_MAX_IMAGE_BYTES`] (20 MiB; all
 //! images of a job at most [`DEFAULT_MAX_TOTAL_BYTES`], 100 MiB; see [`Limits`]). Besides the
-//! codes of `interop/validation_cases.json`, three SDK-only codes exist:
-//! `images.file.too_large` and `images.base64.too_large` (size limits) and
-//! `partner_params.extra.reserved_key` (an extra named `user_id`, `job_id` or `job_type`).
+//! codes of `interop/validation_cases.json`, these SDK-only codes exist:
+//! `images.file.too_large` and `images.base64.too_large` (size limits),
+//! `partner_params.extra.reserved_key` (an extra named `user_id`, `job_id` or `job_type`) and
+//! `id_info.not_allowed` (id info with a field set or `entered: true` on job 2 or 4, which send
+//! exactly `{"entered":"false"}`).
 //!
 //! Problems are reported in a stable order: partner params, image composition, each image in
 //! list order, id info, callback, options.

@@ -185,8 +185,8 @@ impl<'a> InfoJson<'a> {
 ///
 /// `images` lists every image in the caller's order: file and bytes images with `"image": ""`
 /// and their zip entry name, base64 images with their text and `"file_name": ""`. `id_info` is
-/// the given id info (`{"entered":"false"}` when there is none); `callback_url` is left out
-/// when the job has none.
+/// the given id info (`{"entered":"false"}` when there is none, always for job types 2 and 4);
+/// `callback_url` is left out when the job has none.
 pub fn info_json(job: &LoadedJob, ctx: &UploadContext<'_>) -> Result<Vec<u8>, BuildError> {
     let info = InfoJson::new(job, ctx)?;
     let len = usize::try_from(info.len()).map_err(|_| BuildError::TooLarge { len: info.len() })?;

@@ -105,7 +105,9 @@ pub struct SubmitRequest {
     pub partner_params: PartnerParams,
     /// The images, in the order they are sent.
     pub images: Vec<Image>,
-    /// ID details (`None`: none, written as `{"entered":"false"}`).
+    /// ID details (`None`: none, written as `{"entered":"false"}`). Job types 2 and 4 take
+    /// none: an id info with any field set or `entered: true` is refused
+    /// (`id_info.not_allowed`); an empty one is accepted and written as `{"entered":"false"}`.
     pub id_info: Option<IdInfo>,
     /// Job options, including the per-job callback URL.
     pub options: JobOptions,
@@ -286,7 +288,8 @@ impl LoadedJob {
         &self.images
     }
 
-    /// The id info as given (`None` is written as `{"entered":"false"}`).
+    /// The id info as given (`None` is written as `{"entered":"false"}`); always `None` for
+    /// job types 2 and 4.
     pub fn id_info(&self) -> Option<&IdInfo> {
         self.id_info.as_ref()
     }
@@ -338,6 +341,9 @@ pub fn validate_and_load(request: SubmitRequest) -> Result<LoadedJob, Problems> 
     if !problems.is_empty() {
         return Err(problems);
     }
+    // Jobs 2 and 4 carry no id info (an empty one was accepted above): keep none, so
+    // info.json writes exactly {"entered":"false"}.
+    let id_info = id_info.filter(|_| !matches!(job_type.code(), 2 | 4));
     Ok(LoadedJob {
         partner_params,
         images: loaded,
@@ -744,6 +750,25 @@ fn base64_problem(p: Base64Problem, field: &str, limits: Limits) -> Problem {
 
 fn check_id_info(job_type: JobType, id_info: Option<&IdInfo>, problems: &mut Problems) {
     let code = job_type.code();
+    if matches!(code, 2 | 4) {
+        // PROTOCOL.md §4.4, §5.5: jobs 2 and 4 send exactly {"entered":"false"}.
+        if let Some(info) = id_info.filter(|i| i.entered || !i.is_empty()) {
+            let mut found: Vec<&str> = info.present_keys().collect();
+            if info.entered {
+                found.push("entered = true");
+            }
+            problems.add(
+                ProblemCode::IdInfoNotAllowed,
+                "id_info",
+                format!(
+                    "job type {code} takes no id info (it is sent as {{\"entered\":\"false\"}}); \
+                     found {}",
+                    found.join(", ")
+                ),
+            );
+        }
+        return;
+    }
     let entered = id_info.is_some_and(|i| i.entered);
     let country = id_info.and_then(|i| i.country.as_deref());
     let id_type = id_info.and_then(|i| i.id_type.as_deref());

@@ -105,6 +105,16 @@ impl IdInfo {
         ]
     }
 
+    /// The keys that are set (named keys in serialization order, then extras), without
+    /// `entered`. Values are not exposed here (they are personal data).
+    pub fn present_keys(&self) -> impl Iterator<Item = &str> {
+        self.named()
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k)
+            .chain(self.extra.keys().map(String::as_str))
+    }
+
     /// True when no named field and no extra is set (whatever `entered` says).
     pub fn is_empty(&self) -> bool {
         self.named().iter().all(|(_, v)| v.is_none()) && self.extra.is_empty()

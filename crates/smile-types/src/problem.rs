@@ -25,7 +25,7 @@ macro_rules! problem_codes {
             pub const ALL: &'static [ProblemCode] = &[ $( ProblemCode::$variant, )* ];
 
             /// Codes of this SDK that `validation_cases.json` does not list (size limits,
-            /// reserved partner_params extras).
+            /// reserved partner_params extras, id info on jobs 2 and 4, …).
             pub const EXTRA: &'static [ProblemCode] = &[ $( ProblemCode::$xvariant, )* ];
 
             /// The exact dotted code, e.g. `"images.selfie.missing"`.
@@ -108,6 +108,9 @@ problem_codes! {
     /// `partner_params.extra.reserved_key`: an extra partner_params key is named `user_id`,
     /// `job_id` or `job_type`.
     PartnerParamsExtraReservedKey => "partner_params.extra.reserved_key",
+    /// `id_info.not_allowed`: id info with a field set, or `entered: true`, on job 2 or 4
+    /// (PROTOCOL.md §4.4, §5.5: those jobs send exactly `{"entered":"false"}`).
+    IdInfoNotAllowed => "id_info.not_allowed",
 }
 
 impl fmt::Display for ProblemCode {
@@ -313,7 +316,7 @@ mod tests {
 
     #[test]
     fn codes_parse_back() {
-        for c in ProblemCode::ALL {
+        for c in ProblemCode::ALL.iter().chain(ProblemCode::EXTRA) {
             assert_eq!(c.as_str().parse::<ProblemCode>().unwrap(), *c);
             assert_eq!(c.to_string(), c.as_str());
         }

@@ -4,6 +4,7 @@ mod canonical;
 mod fuzz;
 #[cfg(feature = "reader")]
 mod reader;
+mod review_fixes;
 mod roundtrip;
 mod rules;
 mod support;
