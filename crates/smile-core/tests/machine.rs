@@ -74,6 +74,14 @@ fn callback_only() -> JobOptions {
     }
 }
 
+/// [`callback_only`], resuming a job that exists already.
+fn resuming() -> JobOptions {
+    JobOptions {
+        resume_existing_job: true,
+        ..callback_only()
+    }
+}
+
 fn resp(status: u16, body: impl Into<Vec<u8>>) -> Result<HttpResponse, TransportFailure> {
     Ok(http::Response::builder()
         .status(status)
@@ -195,6 +203,31 @@ fn script(
     }
 }
 
+type Answer = Result<HttpResponse, TransportFailure>;
+
+/// Runs `m` from [`t0`] against a server giving `answers` in turn.
+fn run_scripted<M: Machine>(m: M, answers: impl IntoIterator<Item = Answer>) -> Run<M::Output> {
+    drive(m, t0(), script(answers.into_iter().collect()))
+}
+
+/// Runs the polling submission (default policies): the prep upload and the PUT succeed, then
+/// the polls get `polls` in turn.
+fn run_polling(polls: impl IntoIterator<Item = Answer>) -> Run<JobOutcome> {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    run_scripted(
+        m,
+        [prep_ok(UPLOAD_URL), resp(200, "")]
+            .into_iter()
+            .chain(polls),
+    )
+}
+
+/// Runs the callback-only submission (default policies) against `answers` in turn.
+fn run_callback(answers: impl IntoIterator<Item = Answer>) -> Run<JobOutcome> {
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    run_scripted(m, answers)
+}
+
 fn kinds(sent: &[(SystemTime, HttpRequest)]) -> Vec<RequestKind> {
     sent.iter().map(|(_, r)| request_kind(r).unwrap()).collect()
 }
@@ -207,8 +240,7 @@ fn body_json(req: &HttpRequest) -> Value {
 
 #[test]
 fn submitted_after_exactly_two_requests() {
-    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
-    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    let run = run_callback([prep_ok(UPLOAD_URL), resp(200, "")]);
     let outcome = run.result.unwrap();
     let JobOutcome::Submitted {
         smile_job_id,
@@ -254,17 +286,13 @@ fn canonical_bytes_prep_zip_and_first_poll() {
         .unwrap()
         .with_poll_policy(PollPolicy::default().with_initial_delay(Duration::from_secs(2)))
         .unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                resp(200, prep_response),
-                resp(200, ""),
-                complete("0820", Some("true")),
-            ]
-            .into(),
-        ),
+        [
+            resp(200, prep_response),
+            resp(200, ""),
+            complete("0820", Some("true")),
+        ],
     );
     run.result.unwrap();
     // Prep upload: byte-identical except source_sdk_version, which is this crate's version.
@@ -321,7 +349,7 @@ fn polls_on_the_default_schedule_with_fresh_signatures_until_complete() {
     }
     answers.push_back(complete("0820", Some("true")));
     let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(m, t0(), script(answers));
+    let run = run_scripted(m, answers);
     let outcome = run.result.unwrap();
     assert!(outcome.is_final_approval());
     assert_eq!(outcome.category(), Some(ResultCategory::Approved));
@@ -370,10 +398,9 @@ fn history_and_image_links_are_requested() {
         ..JobOptions::default()
     };
     let m = SubmitJob::new(&config(), request(options)).unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script([prep_ok(UPLOAD_URL), resp(200, ""), complete("0820", None)].into()),
+        [prep_ok(UPLOAD_URL), resp(200, ""), complete("0820", None)],
     );
     run.result.unwrap();
     let b = body_json(&run.sent[2].1);
@@ -466,18 +493,14 @@ fn max_polls_caps_polling() {
         .unwrap()
         .with_poll_policy(PollPolicy::default().with_max_polls(Some(2)))
         .unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-                incomplete(),
-                incomplete(),
-            ]
-            .into(),
-        ),
+        [
+            prep_ok(UPLOAD_URL),
+            resp(200, ""),
+            incomplete(),
+            incomplete(),
+        ],
     );
     let Err(Error::PollTimeout {
         polls: 2,
@@ -493,12 +516,7 @@ fn max_polls_caps_polling() {
 
 #[test]
 fn provisional_result_is_completed_but_not_final() {
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script([prep_ok(UPLOAD_URL), resp(200, ""), complete("0824", None)].into()),
-    );
+    let run = run_polling([complete("0824", None)]);
     let outcome = run.result.unwrap();
     assert!(matches!(outcome, JobOutcome::Completed { .. }));
     assert!(!outcome.is_final());
@@ -520,12 +538,7 @@ fn bad_response_signature_ends_polling_at_once() {
         .unwrap()
         .to_owned();
     for body in [bad, r#"{"job_complete":true,"result":null}"#.to_owned()] {
-        let m = SubmitJob::new(&config(), request(polling())).unwrap();
-        let run = drive(
-            m,
-            t0(),
-            script([prep_ok(UPLOAD_URL), resp(200, ""), resp(200, body)].into()),
-        );
+        let run = run_polling([resp(200, body)]);
         let err = run.result.unwrap_err();
         let Error::ResponseSignatureInvalid {
             smile_job_id,
@@ -544,22 +557,12 @@ fn bad_response_signature_ends_polling_at_once() {
 
 #[test]
 fn transient_poll_failures_are_retried_honouring_retry_after() {
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-                resp_with(503, ("retry-after", "10"), "busy"),
-                Err(TransportFailure::timeout("poll")),
-                resp(502, "<html>bad gateway</html>"),
-                complete("0820", Some("true")),
-            ]
-            .into(),
-        ),
-    );
+    let run = run_polling([
+        resp_with(503, ("retry-after", "10"), "busy"),
+        Err(TransportFailure::timeout("poll")),
+        resp(502, "<html>bad gateway</html>"),
+        complete("0820", Some("true")),
+    ]);
     assert!(run.result.unwrap().is_final_approval());
     let secs: Vec<u64> = run.waits.iter().map(Duration::as_secs).collect();
     assert_eq!(secs, [10, 2, 2], "Retry-After 10 s beats the 2 s interval");
@@ -567,22 +570,12 @@ fn transient_poll_failures_are_retried_honouring_retry_after() {
 
 #[test]
 fn too_many_consecutive_transient_failures_end_polling() {
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-                resp(503, "a"),
-                resp(503, "b"),
-                resp(503, "c"),
-                resp(503, "d"),
-            ]
-            .into(),
-        ),
-    );
+    let run = run_polling([
+        resp(503, "a"),
+        resp(503, "b"),
+        resp(503, "c"),
+        resp(503, "d"),
+    ]);
     let err = run.result.unwrap_err();
     let Error::Api {
         status,
@@ -614,45 +607,24 @@ fn a_success_resets_the_failure_count() {
     }
     answers.push_back(complete("0820", Some("true")));
     let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(m, t0(), script(answers));
+    let run = run_scripted(m, answers);
     assert!(run.result.is_ok(), "{:?}", run.result);
 }
 
 #[test]
 fn non_transient_poll_errors_end_at_once() {
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-                resp(
-                    401,
-                    r#"{"code":"2205","error":"You're not authorized to do that."}"#,
-                ),
-            ]
-            .into(),
-        ),
-    );
+    let run = run_polling([resp(
+        401,
+        r#"{"code":"2205","error":"You're not authorized to do that."}"#,
+    )]);
     let err = run.result.unwrap_err();
     assert_eq!(err.code(), Some("2205"));
     assert_eq!(err.smile_job_id().unwrap().as_str(), "0000000001");
 
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-                Err(TransportFailure::new(TransportFailureKind::Tls, "cert")),
-            ]
-            .into(),
-        ),
-    );
+    let run = run_polling([Err(TransportFailure::new(
+        TransportFailureKind::Tls,
+        "cert",
+    ))]);
     assert!(matches!(
         run.result,
         Err(Error::Transport {
@@ -662,12 +634,7 @@ fn non_transient_poll_errors_end_at_once() {
         })
     ));
 
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script([prep_ok(UPLOAD_URL), resp(200, ""), resp(200, "not json")].into()),
-    );
+    let run = run_polling([resp(200, "not json")]);
     let err = run.result.unwrap_err();
     assert!(
         matches!(
@@ -699,20 +666,7 @@ fn result_as_a_string() {
             "2024-01-01T00:00:02.000Z",
         ),
     );
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-                incomplete_str,
-                complete_str,
-            ]
-            .into(),
-        ),
-    );
+    let run = run_polling([incomplete_str, complete_str]);
     let err = run.result.unwrap_err();
     let Error::NoResult {
         message,
@@ -738,12 +692,7 @@ fn result_for_another_job_is_refused() {
             "2024-01-01T00:00:02.000Z",
         ),
     );
-    let m = SubmitJob::new(&config(), request(polling())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script([prep_ok(UPLOAD_URL), resp(200, ""), other].into()),
-    );
+    let run = run_polling([other]);
     let err = run.result.unwrap_err();
     assert!(
         matches!(&err, Error::UnexpectedResponse { problem, .. } if problem.contains("someone-else")),
@@ -827,8 +776,7 @@ fn prep_upload_errors() {
         }),
     ];
     for (answer, check) in cases {
-        let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
-        let run = drive(m, t0(), script([answer].into()));
+        let run = run_callback([answer]);
         let err = run.result.unwrap_err();
         assert!(check(&err), "{err:?}");
         assert_eq!(run.sent.len(), 1, "prep upload is never retried: {err:?}");
@@ -837,12 +785,10 @@ fn prep_upload_errors() {
 
 #[test]
 fn job_already_exists_without_resume() {
-    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script([resp(400, r#"{"error":"Job already exists. Did you mean to set the retry flag to true?","code":"2215"}"#)].into()),
-    );
+    let run = run_callback([resp(
+        400,
+        r#"{"error":"Job already exists. Did you mean to set the retry flag to true?","code":"2215"}"#,
+    )]);
     let err = run.result.unwrap_err();
     let Error::JobAlreadyExists { job_id, message } = &err else {
         panic!("{err:?}")
@@ -860,22 +806,14 @@ fn job_already_exists_without_resume() {
 
 #[test]
 fn resume_existing_job_reprepares_with_retry_true() {
-    let options = JobOptions {
-        resume_existing_job: true,
-        ..callback_only()
-    };
-    let m = SubmitJob::new(&config(), request(options)).unwrap();
-    let run = drive(
+    let m = SubmitJob::new(&config(), request(resuming())).unwrap();
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                resp(400, r#"{"error":"Job already exists.","code":"2215"}"#),
-                prep_ok(UPLOAD_URL),
-                resp(200, ""),
-            ]
-            .into(),
-        ),
+        [
+            resp(400, r#"{"error":"Job already exists.","code":"2215"}"#),
+            prep_ok(UPLOAD_URL),
+            resp(200, ""),
+        ],
     );
     assert!(matches!(run.result, Ok(JobOutcome::Submitted { .. })));
     assert_eq!(
@@ -896,22 +834,14 @@ fn resume_existing_job_reprepares_with_retry_true() {
     );
 
     // A second 2215 on the retry prep is final.
-    let options = JobOptions {
-        resume_existing_job: true,
-        ..callback_only()
-    };
-    let m = SubmitJob::new(&config(), request(options)).unwrap();
+    let m = SubmitJob::new(&config(), request(resuming())).unwrap();
     let e2215 = || resp(400, r#"{"error":"Job already exists.","code":"2215"}"#);
-    let run = drive(m, t0(), script([e2215(), e2215()].into()));
+    let run = run_scripted(m, [e2215(), e2215()]);
     assert!(matches!(run.result, Err(Error::JobAlreadyExists { .. })));
 
     // Resume when the job did not exist: one prep, retry false.
-    let options = JobOptions {
-        resume_existing_job: true,
-        ..callback_only()
-    };
-    let m = SubmitJob::new(&config(), request(options)).unwrap();
-    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    let m = SubmitJob::new(&config(), request(resuming())).unwrap();
+    let run = run_scripted(m, [prep_ok(UPLOAD_URL), resp(200, "")]);
     assert!(run.result.is_ok());
     assert_eq!(run.sent.len(), 2);
 }
@@ -923,20 +853,12 @@ const S3_EXPIRED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Co
 #[test]
 fn expired_upload_url_reprepares_once() {
     let second_url = "https://uploads.example/second?sig=2";
-    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(403, S3_EXPIRED),
-                prep_ok(second_url),
-                resp(200, ""),
-            ]
-            .into(),
-        ),
-    );
+    let run = run_callback([
+        prep_ok(UPLOAD_URL),
+        resp(403, S3_EXPIRED),
+        prep_ok(second_url),
+        resp(200, ""),
+    ]);
     assert!(run.result.is_ok(), "{:?}", run.result);
     assert_eq!(
         kinds(&run.sent),
@@ -957,20 +879,12 @@ fn expired_upload_url_reprepares_once() {
     assert_eq!(first.entries, second.entries, "same images");
 
     // Twice: UploadFailed with the XML body.
-    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(403, S3_EXPIRED),
-                prep_ok(second_url),
-                resp(403, S3_EXPIRED),
-            ]
-            .into(),
-        ),
-    );
+    let run = run_callback([
+        prep_ok(UPLOAD_URL),
+        resp(403, S3_EXPIRED),
+        prep_ok(second_url),
+        resp(403, S3_EXPIRED),
+    ]);
     let err = run.result.unwrap_err();
     let Error::UploadFailed {
         smile_job_id,
@@ -998,18 +912,14 @@ fn transient_put_failures_are_retried_to_the_same_url() {
         .build()
         .unwrap();
     let m = SubmitJob::new(&config, request(callback_only())).unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(503, ""),
-                Err(TransportFailure::io("reset")),
-                resp(200, ""),
-            ]
-            .into(),
-        ),
+        [
+            prep_ok(UPLOAD_URL),
+            resp(503, ""),
+            Err(TransportFailure::io("reset")),
+            resp(200, ""),
+        ],
     );
     assert!(run.result.is_ok());
     assert_eq!(
@@ -1025,18 +935,14 @@ fn transient_put_failures_are_retried_to_the_same_url() {
 
     // Exhausted: UploadFailed carrying the last failure.
     let m = SubmitJob::new(&config, request(callback_only())).unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp(500, "a"),
-                resp(500, "b"),
-                Err(TransportFailure::timeout("put")),
-            ]
-            .into(),
-        ),
+        [
+            prep_ok(UPLOAD_URL),
+            resp(500, "a"),
+            resp(500, "b"),
+            Err(TransportFailure::timeout("put")),
+        ],
     );
     let err = run.result.unwrap_err();
     assert!(
@@ -1055,25 +961,17 @@ fn transient_put_failures_are_retried_to_the_same_url() {
 
     // Non-transient status: at once.
     let m = SubmitJob::new(&config, request(callback_only())).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script([prep_ok(UPLOAD_URL), resp(400, "bad")].into()),
-    );
+    let run = run_scripted(m, [prep_ok(UPLOAD_URL), resp(400, "bad")]);
     assert!(matches!(run.result, Err(Error::UploadFailed { status: Some(s), .. }) if s == 400));
 
     // Retry-After longer than allowed: no retry.
     let m = SubmitJob::new(&config, request(callback_only())).unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                prep_ok(UPLOAD_URL),
-                resp_with(503, ("retry-after", "3600"), ""),
-            ]
-            .into(),
-        ),
+        [
+            prep_ok(UPLOAD_URL),
+            resp_with(503, ("retry-after", "3600"), ""),
+        ],
     );
     assert!(matches!(run.result, Err(Error::UploadFailed { .. })));
     assert_eq!(run.sent.len(), 2);
@@ -1096,7 +994,7 @@ fn invalid_input_sends_nothing() {
         .build()
         .unwrap();
     let m = SubmitJob::new(&with_default, request(JobOptions::default())).unwrap();
-    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    let run = run_scripted(m, [prep_ok(UPLOAD_URL), resp(200, "")]);
     assert!(run.result.is_ok());
     assert_eq!(
         body_json(&run.sent[0].1)["callback_url"],
@@ -1104,7 +1002,7 @@ fn invalid_input_sends_nothing() {
     );
     // A per-job callback overrides it.
     let m = SubmitJob::new(&with_default, request(callback_only())).unwrap();
-    let run = drive(m, t0(), script([prep_ok(UPLOAD_URL), resp(200, "")].into()));
+    let run = run_scripted(m, [prep_ok(UPLOAD_URL), resp(200, "")]);
     assert_eq!(
         body_json(&run.sent[0].1)["callback_url"],
         "https://callback.example.com/smile"
@@ -1230,17 +1128,13 @@ fn get_job_status_verifies_and_retries() {
         .build()
         .unwrap();
     let m = GetJobStatus::new(&config, "user-0001", "job-0004", JobStatusOptions::all()).unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [
-                Err(TransportFailure::connect("x")),
-                resp(429, ""),
-                complete("0824", None),
-            ]
-            .into(),
-        ),
+        [
+            Err(TransportFailure::connect("x")),
+            resp(429, ""),
+            complete("0824", None),
+        ],
     );
     let st = run.result.unwrap();
     assert!(st.is_complete());
@@ -1274,21 +1168,17 @@ fn get_job_status_verifies_and_retries() {
 
     // Incomplete is a normal answer here.
     let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
-    let run = drive(m, t0(), script([incomplete()].into()));
+    let run = run_scripted(m, [incomplete()]);
     assert!(!run.result.unwrap().is_complete());
 
     // Bad signature: an error, not retried.
     let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
-    let run = drive(
+    let run = run_scripted(
         m,
-        t0(),
-        script(
-            [resp(
-                200,
-                r#"{"job_complete":true,"timestamp":"x","signature":"AAAA"}"#,
-            )]
-            .into(),
-        ),
+        [resp(
+            200,
+            r#"{"job_complete":true,"timestamp":"x","signature":"AAAA"}"#,
+        )],
     );
     assert!(matches!(
         run.result,
@@ -1301,11 +1191,7 @@ fn get_job_status_verifies_and_retries() {
 
     // Retries exhausted.
     let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
-    let run = drive(
-        m,
-        t0(),
-        script([resp(500, ""), resp(500, ""), resp(503, "last")].into()),
-    );
+    let run = run_scripted(m, [resp(500, ""), resp(500, ""), resp(503, "last")]);
     assert!(matches!(run.result, Err(Error::Api { status, .. }) if status == 503));
 
     // Empty ids: nothing sent.
