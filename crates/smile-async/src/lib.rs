@@ -82,6 +82,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use smile_core::{Driver, DriverBuilder};
+
 pub use http;
 pub use smile_core as core;
 pub use smile_package as package;
@@ -115,21 +117,9 @@ type SleepFn = dyn Fn(Duration) -> BoxFuture + Send + Sync;
 ///
 /// Cheap to clone (the transport, clock and configuration are shared); `Send + Sync`; its
 /// futures are `Send`. Its `Debug` output never shows the API key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct WebApi {
-    config: Arc<ClientConfig>,
-    transport: Arc<dyn AsyncTransport>,
-    clock: Arc<dyn Clock>,
-    sleep: Arc<SleepFn>,
-}
-
-impl fmt::Debug for WebApi {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebApi")
-            .field("config", &self.config)
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
-    }
+    inner: Driver<dyn AsyncTransport, SleepFn>,
 }
 
 impl WebApi {
@@ -140,17 +130,14 @@ impl WebApi {
         api_key: impl Into<SecretString>,
     ) -> WebApiBuilder {
         WebApiBuilder {
-            config: ClientConfig::builder(partner_id, api_key),
-            transport: None,
-            clock: None,
-            sleep: None,
+            inner: DriverBuilder::new(partner_id, api_key),
         }
     }
 
     /// The configuration (no secrets are reachable from it but the [`Signer`]).
     #[must_use]
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        self.inner.config()
     }
 
     /// Submits an image job (SmartSelfie™ Authentication is job type 2), mirroring the
@@ -194,7 +181,7 @@ impl WebApi {
             .iter()
             .any(|i| matches!(i.source, ImageSource::File(_)));
         if has_files && let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let config = Arc::clone(&self.config);
+            let config = Arc::clone(self.inner.config());
             return match handle
                 .spawn_blocking(move || SubmitJob::new(&config, request))
                 .await
@@ -203,7 +190,7 @@ impl WebApi {
                 Err(_) => Err(Error::InvalidState("image loading was cancelled")),
             };
         }
-        SubmitJob::new(&self.config, request)
+        SubmitJob::new(self.config(), request)
     }
 
     /// Asks for the status of a job (`POST /job_status`), verifying the response's signature.
@@ -219,7 +206,7 @@ impl WebApi {
         job_id: impl Into<JobId>,
         options: JobStatusOptions,
     ) -> Result<JobStatusResponse> {
-        self.run(GetJobStatus::new(&self.config, user_id, job_id, options)?)
+        self.run(GetJobStatus::new(self.config(), user_id, job_id, options)?)
             .await
     }
 
@@ -230,12 +217,12 @@ impl WebApi {
     /// The machine's error.
     pub async fn run<M: Machine + Send>(&self, mut machine: M) -> Result<M::Output> {
         loop {
-            match machine.next(self.clock.now()) {
+            match machine.next(self.config().clock().now()) {
                 Step::Send(request) => {
-                    let response = self.transport.send(request).await;
+                    let response = self.inner.transport().send(request).await;
                     machine.on_response(response);
                 }
-                Step::Wait(d) => (self.sleep)(d).await,
+                Step::Wait(d) => (self.inner.sleep())(d).await,
                 Step::Done(result) => return result,
             }
         }
@@ -256,37 +243,20 @@ impl WebApi {
 /// assert!(!format!("{api:?}").contains("api-key"));
 /// # Ok::<(), smile_async::ConfigError>(())
 /// ```
+#[derive(Debug)]
 #[must_use]
 pub struct WebApiBuilder {
-    config: smile_core::ClientConfigBuilder,
-    transport: Option<Arc<dyn AsyncTransport>>,
-    clock: Option<Arc<dyn Clock>>,
-    sleep: Option<Arc<SleepFn>>,
-}
-
-impl fmt::Debug for WebApiBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebApiBuilder")
-            .field("config", &self.config)
-            .field("custom_transport", &self.transport.is_some())
-            .finish_non_exhaustive()
-    }
+    inner: DriverBuilder<dyn AsyncTransport, SleepFn>,
 }
 
 impl WebApiBuilder {
-    smile_core::__forward_config_setters!();
+    smile_core::__forward_config_setters!(inner);
 
     /// Uses this transport instead of reqwest (a proxy, mTLS, middleware, a test double). It
     /// must follow the [`Transport`] contract: every status as `Ok`, no redirects, honour the
     /// request's timeout.
     pub fn transport(mut self, transport: impl AsyncTransport + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
-        self
-    }
-
-    /// Uses this clock for request timestamps and poll deadlines (default [`SystemClock`]).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
+        self.inner = self.inner.transport(Arc::new(transport));
         self
     }
 
@@ -297,7 +267,9 @@ impl WebApiBuilder {
         F: Fn(Duration) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.sleep = Some(Arc::new(move |d| Box::pin(sleep(d)) as BoxFuture));
+        self.inner = self
+            .inner
+            .sleep(Arc::new(move |d| Box::pin(sleep(d)) as BoxFuture));
         self
     }
 
@@ -308,20 +280,11 @@ impl WebApiBuilder {
     /// [`ConfigError`] naming the invalid setting, or [`ConfigError::HttpClient`] when the
     /// HTTP client cannot be set up (TLS back-end).
     pub fn build(self) -> Result<WebApi, ConfigError> {
-        let connect = self.config.connect_timeout_value();
-        let config = self.config.build()?;
-        let transport: Arc<dyn AsyncTransport> = match self.transport {
-            Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(connect)?),
-        };
-        Ok(WebApi {
-            config: Arc::new(config),
-            transport,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            sleep: self
-                .sleep
-                .unwrap_or_else(|| Arc::new(|d| Box::pin(tokio::time::sleep(d)) as BoxFuture)),
-        })
+        let inner = self.inner.build(
+            |connect| Ok(Arc::new(ReqwestTransport::new(connect)?)),
+            || Arc::new(|d| Box::pin(tokio::time::sleep(d)) as BoxFuture),
+        )?;
+        Ok(WebApi { inner })
     }
 }
 

@@ -70,6 +70,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use smile_core::{Driver, DriverBuilder};
+
 pub use http;
 pub use smile_core as core;
 pub use smile_package as package;
@@ -100,21 +102,9 @@ type SleepFn = dyn Fn(Duration) + Send + Sync;
 ///
 /// Cheap to clone (the transport, clock and configuration are shared); `Send + Sync`. Its
 /// `Debug` output never shows the API key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct WebApi {
-    config: Arc<ClientConfig>,
-    transport: Arc<dyn Transport>,
-    clock: Arc<dyn Clock>,
-    sleep: Arc<SleepFn>,
-}
-
-impl fmt::Debug for WebApi {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebApi")
-            .field("config", &self.config)
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
-    }
+    inner: Driver<dyn Transport, SleepFn>,
 }
 
 impl WebApi {
@@ -125,17 +115,14 @@ impl WebApi {
         api_key: impl Into<SecretString>,
     ) -> WebApiBuilder {
         WebApiBuilder {
-            config: ClientConfig::builder(partner_id, api_key),
-            transport: None,
-            clock: None,
-            sleep: None,
+            inner: DriverBuilder::new(partner_id, api_key),
         }
     }
 
     /// The configuration (no secrets are reachable from it but the [`Signer`]).
     #[must_use]
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        self.inner.config()
     }
 
     /// Submits an image job (SmartSelfie™ Authentication is job type 2), mirroring the
@@ -167,7 +154,7 @@ impl WebApi {
     /// # Errors
     /// See [`Error`].
     pub fn submit(&self, request: SubmitRequest) -> Result<JobOutcome> {
-        self.run(SubmitJob::new(&self.config, request)?)
+        self.run(SubmitJob::new(self.config(), request)?)
     }
 
     /// Asks for the status of a job (`POST /job_status`), verifying the response's signature.
@@ -183,7 +170,7 @@ impl WebApi {
         job_id: impl Into<JobId>,
         options: JobStatusOptions,
     ) -> Result<JobStatusResponse> {
-        self.run(GetJobStatus::new(&self.config, user_id, job_id, options)?)
+        self.run(GetJobStatus::new(self.config(), user_id, job_id, options)?)
     }
 
     /// Drives any protocol [`Machine`] to completion with this client's transport, clock and
@@ -193,9 +180,9 @@ impl WebApi {
     /// The machine's error.
     pub fn run<M: Machine>(&self, mut machine: M) -> Result<M::Output> {
         loop {
-            match machine.next(self.clock.now()) {
-                Step::Send(request) => machine.on_response(self.transport.send(request)),
-                Step::Wait(d) => (self.sleep)(d),
+            match machine.next(self.config().clock().now()) {
+                Step::Send(request) => machine.on_response(self.inner.transport().send(request)),
+                Step::Wait(d) => (self.inner.sleep())(d),
                 Step::Done(result) => return result,
             }
         }
@@ -216,44 +203,27 @@ impl WebApi {
 /// assert!(!format!("{api:?}").contains("api-key"));
 /// # Ok::<(), smile_blocking::ConfigError>(())
 /// ```
+#[derive(Debug)]
 #[must_use]
 pub struct WebApiBuilder {
-    config: smile_core::ClientConfigBuilder,
-    transport: Option<Arc<dyn Transport>>,
-    clock: Option<Arc<dyn Clock>>,
-    sleep: Option<Arc<SleepFn>>,
-}
-
-impl fmt::Debug for WebApiBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebApiBuilder")
-            .field("config", &self.config)
-            .field("custom_transport", &self.transport.is_some())
-            .finish_non_exhaustive()
-    }
+    inner: DriverBuilder<dyn Transport, SleepFn>,
 }
 
 impl WebApiBuilder {
-    smile_core::__forward_config_setters!();
+    smile_core::__forward_config_setters!(inner);
 
     /// Uses this transport instead of ureq (a proxy, mTLS, middleware, a test double). It must
     /// follow the [`Transport`] contract: every status as `Ok`, no redirects, honour the
     /// request's timeout.
     pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
-        self
-    }
-
-    /// Uses this clock for request timestamps and poll deadlines (default [`SystemClock`]).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
+        self.inner = self.inner.transport(Arc::new(transport));
         self
     }
 
     /// Uses this function to wait between polls and retries (default
     /// [`std::thread::sleep`]). Tests pass one that advances a [`FixedClock`].
     pub fn sleep(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
-        self.sleep = Some(Arc::new(sleep));
+        self.inner = self.inner.sleep(Arc::new(sleep));
         self
     }
 
@@ -263,18 +233,11 @@ impl WebApiBuilder {
     /// # Errors
     /// [`ConfigError`] naming the invalid setting.
     pub fn build(self) -> Result<WebApi, ConfigError> {
-        let connect = self.config.connect_timeout_value();
-        let config = self.config.build()?;
-        let transport = match self.transport {
-            Some(t) => t,
-            None => Arc::new(UreqTransport::new(connect)),
-        };
-        Ok(WebApi {
-            config: Arc::new(config),
-            transport,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            sleep: self.sleep.unwrap_or_else(|| Arc::new(std::thread::sleep)),
-        })
+        let inner = self.inner.build(
+            |connect| Ok(Arc::new(UreqTransport::new(connect))),
+            || Arc::new(std::thread::sleep),
+        )?;
+        Ok(WebApi { inner })
     }
 }
 

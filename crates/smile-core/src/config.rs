@@ -1,12 +1,13 @@
 //! Client configuration shared by both drivers: credentials, server, default callback,
-//! timeouts, poll and retry policies.
+//! timeouts, poll and retry policies, and the clock.
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use smile_sign::Signer;
+use smile_sign::{Clock, Signer, SystemClock};
 use smile_types::PartnerId;
 
 use crate::policy::{PollPolicy, RetryPolicy};
@@ -102,6 +103,7 @@ pub struct ClientConfig {
     poll_policy: PollPolicy,
     retry_policy: RetryPolicy,
     user_agent: String,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -115,6 +117,7 @@ impl fmt::Debug for ClientConfig {
             .field("poll_policy", &self.poll_policy)
             .field("retry_policy", &self.retry_policy)
             .field("user_agent", &self.user_agent)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -175,6 +178,14 @@ impl ClientConfig {
     pub fn user_agent(&self) -> &str {
         &self.user_agent
     }
+
+    /// The clock that gives request timestamps and poll deadlines ([`SystemClock`] unless
+    /// [`ClientConfigBuilder::clock`] set another). The drivers read `now` from it for every
+    /// step of a [`Machine`](crate::Machine).
+    #[must_use]
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
 }
 
 /// Builds a [`ClientConfig`]; the drivers' `WebApi::builder` wraps it and forwards every
@@ -205,6 +216,7 @@ pub struct ClientConfigBuilder {
     poll_policy: PollPolicy,
     retry_policy: RetryPolicy,
     user_agent: String,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for ClientConfigBuilder {
@@ -232,6 +244,7 @@ impl ClientConfigBuilder {
             poll_policy: PollPolicy::default(),
             retry_policy: RetryPolicy::default(),
             user_agent: default_user_agent(),
+            clock: None,
         }
     }
 
@@ -299,6 +312,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// The clock for request timestamps and poll deadlines (default [`SystemClock`]). Tests
+    /// pass a [`FixedClock`](smile_sign::FixedClock) that their sleep hook advances.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
     /// The connect timeout currently set (drivers read it to configure their transport).
     #[must_use]
     pub fn connect_timeout_value(&self) -> Duration {
@@ -350,21 +371,26 @@ impl ClientConfigBuilder {
             poll_policy: self.poll_policy,
             retry_policy: self.retry_policy,
             user_agent: self.user_agent,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }
 }
 
-/// Generates the configuration setters of a driver's `WebApiBuilder`, forwarding to the
-/// [`ClientConfigBuilder`] stored in its field `config`. Used by `smile-blocking` and
-/// `smile-async` so that both builders offer exactly the same settings.
+/// Generates the configuration setters of a driver's `WebApiBuilder`, forwarding each to the
+/// field named in the call (default `config`), which must have a setter of the same name
+/// taking `self` ([`ClientConfigBuilder`] or [`DriverBuilder`](crate::DriverBuilder)). Used by
+/// `smile-blocking` and `smile-async` so that both builders offer exactly the same settings.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __forward_config_setters {
     () => {
+        $crate::__forward_config_setters!(config);
+    };
+    ($field:ident) => {
         /// The server: `Server::Sandbox` (the default), `Server::Production` or a custom base URL.
         #[must_use]
         pub fn server(mut self, server: $crate::Server) -> Self {
-            self.config = self.config.server(server);
+            self.$field = self.$field.server(server);
             self
         }
 
@@ -373,56 +399,64 @@ macro_rules! __forward_config_setters {
         /// other scheme is rejected by `build()`.
         #[must_use]
         pub fn base_url(mut self, base_url: &str) -> Self {
-            self.config = self.config.base_url(base_url);
+            self.$field = self.$field.base_url(base_url);
             self
         }
 
         /// The default callback URL, used by jobs that do not set their own `callback_url`.
         #[must_use]
         pub fn default_callback(mut self, url: impl Into<String>) -> Self {
-            self.config = self.config.default_callback(url);
+            self.$field = self.$field.default_callback(url);
             self
         }
 
         /// The connect timeout (default 10 s).
         #[must_use]
         pub fn connect_timeout(mut self, d: ::std::time::Duration) -> Self {
-            self.config = self.config.connect_timeout(d);
+            self.$field = self.$field.connect_timeout(d);
             self
         }
 
         /// The total timeout of a JSON call (default 30 s).
         #[must_use]
         pub fn request_timeout(mut self, d: ::std::time::Duration) -> Self {
-            self.config = self.config.request_timeout(d);
+            self.$field = self.$field.request_timeout(d);
             self
         }
 
         /// The total timeout of the zip `PUT` (default 120 s).
         #[must_use]
         pub fn upload_timeout(mut self, d: ::std::time::Duration) -> Self {
-            self.config = self.config.upload_timeout(d);
+            self.$field = self.$field.upload_timeout(d);
             self
         }
 
         /// The poll policy of `submit_job` with `return_job_status` (see `PollPolicy`).
         #[must_use]
         pub fn poll_policy(mut self, policy: $crate::PollPolicy) -> Self {
-            self.config = self.config.poll_policy(policy);
+            self.$field = self.$field.poll_policy(policy);
             self
         }
 
         /// The retry policy of idempotent calls (see `RetryPolicy`).
         #[must_use]
         pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.config = self.config.retry_policy(policy);
+            self.$field = self.$field.retry_policy(policy);
             self
         }
 
         /// The `User-Agent` of JSON calls (default `smile-id-rust/<version>`).
         #[must_use]
         pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-            self.config = self.config.user_agent(ua);
+            self.$field = self.$field.user_agent(ua);
+            self
+        }
+
+        /// Uses this clock for request timestamps and poll deadlines (default `SystemClock`).
+        /// Tests pass a `FixedClock` that the sleep hook advances.
+        #[must_use]
+        pub fn clock(mut self, clock: impl $crate::Clock + 'static) -> Self {
+            self.$field = self.$field.clock(clock);
             self
         }
     };
@@ -486,6 +520,23 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn the_clock_is_the_system_clock_unless_set() {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let before = SystemTime::now();
+        let c = ClientConfig::builder("085", "key").build().unwrap();
+        assert!(c.clock().now() >= before);
+        let at = UNIX_EPOCH + Duration::from_secs(1_704_067_200);
+        let fixed = smile_sign::FixedClock::new(at);
+        let c = ClientConfig::builder("085", "key")
+            .clock(fixed.clone())
+            .build()
+            .unwrap();
+        assert_eq!(c.clock().now(), at);
+        fixed.advance(Duration::from_secs(5));
+        assert_eq!(c.clock().now(), at + Duration::from_secs(5));
     }
 
     #[test]

@@ -80,6 +80,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod driver;
 mod error;
 mod machine;
 mod outcome;
@@ -93,6 +94,7 @@ pub use config::{
     ClientConfig, ClientConfigBuilder, ConfigError, SDK_VERSION, SOURCE_SDK, Timeouts,
     default_user_agent,
 };
+pub use driver::{Driver, DriverBuilder};
 pub use error::{Error, MAX_ERROR_BODY_BYTES};
 pub use machine::{GetJobStatus, JobStatusOptions, Machine, Step, SubmitJob};
 pub use outcome::JobOutcome;

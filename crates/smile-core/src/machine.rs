@@ -135,6 +135,49 @@ impl Inbox {
     }
 }
 
+/// What both machines do at the start of `next`: process the response that arrived (or report
+/// a misuse), then keep waiting while a backoff or poll delay is running.
+trait Resume {
+    type Output;
+
+    /// The inbox and the end of the current wait.
+    fn pending(&mut self) -> (&mut Inbox, &mut Option<SystemTime>);
+
+    /// Processes a response; `Some` when it decides the next step.
+    fn handle(
+        &mut self,
+        r: Result<HttpResponse, TransportFailure>,
+        now: SystemTime,
+    ) -> Option<Step<Self::Output>>;
+
+    /// Ends the machine with this error.
+    fn fail(&mut self, e: Error) -> Step<Self::Output>;
+
+    /// `Some(step)` when a response, a misuse or a running wait decides the step; `None` when
+    /// the machine should go on with its phase.
+    fn resume(&mut self, now: SystemTime) -> Option<Step<Self::Output>> {
+        match self.pending().0.take() {
+            Err(e) => return Some(self.fail(e)),
+            Ok(Some(r)) => {
+                if let Some(step) = self.handle(r, now) {
+                    return Some(step);
+                }
+            }
+            Ok(None) => {}
+        }
+        let wait_until = self.pending().1;
+        if let Some(at) = *wait_until {
+            if let Ok(left) = at.duration_since(now)
+                && !left.is_zero()
+            {
+                return Some(Step::Wait(left));
+            }
+            *wait_until = None;
+        }
+        None
+    }
+}
+
 /// Where the submit flow is.
 enum Phase {
     /// Send `POST /upload` (with `retry` as given).
@@ -331,10 +374,6 @@ impl SubmitJob {
         self.phase = Phase::Finished;
         self.upload = None;
         Step::Done(r)
-    }
-
-    fn fail(&mut self, e: Error) -> Step<JobOutcome> {
-        self.finish(Err(e))
     }
 
     fn upload_failed(
@@ -759,6 +798,14 @@ impl SubmitJob {
         };
         self.finish(Ok(outcome))
     }
+}
+
+impl Resume for SubmitJob {
+    type Output = JobOutcome;
+
+    fn pending(&mut self) -> (&mut Inbox, &mut Option<SystemTime>) {
+        (&mut self.inbox, &mut self.wait_until)
+    }
 
     fn handle(
         &mut self,
@@ -772,6 +819,10 @@ impl SubmitJob {
             _ => Some(self.fail(Error::InvalidState("a response arrived in the wrong phase"))),
         }
     }
+
+    fn fail(&mut self, e: Error) -> Step<JobOutcome> {
+        self.finish(Err(e))
+    }
 }
 
 impl Machine for SubmitJob {
@@ -781,22 +832,8 @@ impl Machine for SubmitJob {
         if matches!(self.phase, Phase::Finished) {
             return Step::Done(Err(Error::InvalidState("the job has already finished")));
         }
-        match self.inbox.take() {
-            Err(e) => return self.fail(e),
-            Ok(Some(r)) => {
-                if let Some(step) = self.handle(r, now) {
-                    return step;
-                }
-            }
-            Ok(None) => {}
-        }
-        if let Some(at) = self.wait_until {
-            if let Ok(left) = at.duration_since(now)
-                && !left.is_zero()
-            {
-                return Step::Wait(left);
-            }
-            self.wait_until = None;
+        if let Some(step) = self.resume(now) {
+            return step;
         }
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Prep { retry } => self.prep_request(retry, now),
@@ -943,6 +980,18 @@ impl GetJobStatus {
             None => Some(self.done(Err(e))),
         }
     }
+}
+
+impl Resume for GetJobStatus {
+    type Output = JobStatusResponse;
+
+    fn pending(&mut self) -> (&mut Inbox, &mut Option<SystemTime>) {
+        (&mut self.inbox, &mut self.wait_until)
+    }
+
+    fn fail(&mut self, e: Error) -> Step<JobStatusResponse> {
+        self.done(Err(e))
+    }
 
     fn handle(
         &mut self,
@@ -988,22 +1037,8 @@ impl Machine for GetJobStatus {
         if self.finished {
             return Step::Done(Err(Error::InvalidState("the call has already finished")));
         }
-        match self.inbox.take() {
-            Err(e) => return self.done(Err(e)),
-            Ok(Some(r)) => {
-                if let Some(step) = self.handle(r, now) {
-                    return step;
-                }
-            }
-            Ok(None) => {}
-        }
-        if let Some(at) = self.wait_until {
-            if let Ok(left) = at.duration_since(now)
-                && !left.is_zero()
-            {
-                return Step::Wait(left);
-            }
-            self.wait_until = None;
+        if let Some(step) = self.resume(now) {
+            return step;
         }
         let signed = self.signer.sign_at(now);
         let body = job_status_body(&JobStatusParams {
