@@ -6,6 +6,7 @@ use std::hash::{Hash, Hasher};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 macro_rules! open_str_enum {
     (
@@ -218,6 +219,11 @@ static NOT_APPLICABLE: ActionResult = ActionResult::NotApplicable;
 /// and values are kept, and serialization writes exactly the present entries in their original
 /// order and spelling (a duplicate key in the input keeps its first position and last value).
 ///
+/// Decoding is per entry: a value that is not a JSON string (`null`, a number, …) does not
+/// spoil the others. It reads as [`ActionResult::Unknown`] holding its compact JSON text
+/// (`"null"`, `"3"`), and the JSON value itself is kept ([`raw_value`](Self::raw_value)) and
+/// written back unchanged, so re-encoding is value-identical.
+///
 /// ```
 /// use smile_types::{ActionKey, ActionResult, Actions};
 /// let a: Actions = serde_json::from_str(
@@ -233,7 +239,15 @@ static NOT_APPLICABLE: ActionResult = ActionResult::NotApplicable;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Actions {
-    entries: Vec<(ActionKey, ActionResult)>,
+    entries: Vec<Entry>,
+}
+
+/// One entry; `raw` holds the received JSON when it was not a string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Entry {
+    key: ActionKey,
+    value: ActionResult,
+    raw: Option<Value>,
 }
 
 macro_rules! typed_getters {
@@ -260,7 +274,17 @@ impl Actions {
 
     /// The outcome for `key` when the key is present.
     pub fn get_present(&self, key: &ActionKey) -> Option<&ActionResult> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The JSON value received for `key` when it was **not** a string (`null`, a number, …);
+    /// `None` for string values and absent keys.
+    pub fn raw_value(&self, key: &ActionKey) -> Option<&Value> {
+        self.entry(key)?.raw.as_ref()
+    }
+
+    fn entry(&self, key: &ActionKey) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == *key)
     }
 
     /// Sets `key` (replacing its value in place when present, else appending). Returns the
@@ -270,13 +294,35 @@ impl Actions {
         key: impl Into<ActionKey>,
         value: impl Into<ActionResult>,
     ) -> Option<ActionResult> {
-        let key = key.into();
-        let value = value.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => Some(std::mem::replace(v, value)),
+        self.insert_entry(key.into(), value.into(), None)
+    }
+
+    fn insert_entry(
+        &mut self,
+        key: ActionKey,
+        value: ActionResult,
+        raw: Option<Value>,
+    ) -> Option<ActionResult> {
+        match self.entries.iter_mut().find(|e| e.key == key) {
+            Some(e) => {
+                e.raw = raw;
+                Some(std::mem::replace(&mut e.value, value))
+            }
             None => {
-                self.entries.push((key, value));
+                self.entries.push(Entry { key, value, raw });
                 None
+            }
+        }
+    }
+
+    /// Sets `key` from a JSON value as received: a string is parsed, anything else becomes
+    /// [`ActionResult::Unknown`] with its compact JSON text and is written back unchanged.
+    pub fn insert_json(&mut self, key: impl Into<ActionKey>, value: Value) -> Option<ActionResult> {
+        match value {
+            Value::String(s) => self.insert_entry(key.into(), s.into(), None),
+            other => {
+                let text = other.to_string();
+                self.insert_entry(key.into(), ActionResult::Unknown(text), Some(other))
             }
         }
     }
@@ -290,7 +336,7 @@ impl Actions {
 
     /// The present entries, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&ActionKey, &ActionResult)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|e| (&e.key, &e.value))
     }
 
     /// The number of present entries.
@@ -312,8 +358,8 @@ impl Actions {
     pub fn unknown_keys(&self) -> impl Iterator<Item = &str> {
         self.entries
             .iter()
-            .filter(|(k, _)| k.is_unknown())
-            .map(|(k, _)| k.as_str())
+            .filter(|e| e.key.is_unknown())
+            .map(|e| e.key.as_str())
     }
 
     typed_getters! {
@@ -352,8 +398,11 @@ impl<K: Into<ActionKey>, V: Into<ActionResult>> FromIterator<(K, V)> for Actions
 impl Serialize for Actions {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (k, v) in &self.entries {
-            map.serialize_entry(k.as_str(), v.as_str())?;
+        for e in &self.entries {
+            match &e.raw {
+                Some(raw) => map.serialize_entry(e.key.as_str(), raw)?,
+                None => map.serialize_entry(e.key.as_str(), e.value.as_str())?,
+            }
         }
         map.end()
     }
@@ -365,12 +414,12 @@ impl<'de> Deserialize<'de> for Actions {
         impl<'de> Visitor<'de> for V {
             type Value = Actions;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an Actions object of string values")
+                f.write_str("an Actions object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Actions, A::Error> {
                 let mut actions = Actions::new();
-                while let Some((k, v)) = map.next_entry::<String, String>()? {
-                    actions.insert(k, v);
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    actions.insert_json(k, v);
                 }
                 Ok(actions)
             }
@@ -436,11 +485,31 @@ mod tests {
     }
 
     #[test]
+    fn non_string_values_are_kept_per_entry() {
+        let text = r#"{"Verify_ID_Number":null,"Liveness_Check":"Failed","X":3,"Y":{"a":[1]}}"#;
+        let mut a: Actions = serde_json::from_str(text).unwrap();
+        assert_eq!(a.liveness_check(), &ActionResult::Failed);
+        assert_eq!(a.verify_id_number(), &ActionResult::Unknown("null".into()));
+        assert!(a.verify_id_number().is_unknown());
+        assert_eq!(a.raw_value(&ActionKey::VerifyIdNumber), Some(&Value::Null));
+        assert_eq!(a.get(&ActionKey::from("X")).as_str(), "3");
+        assert_eq!(a.raw_value(&ActionKey::LivenessCheck), None);
+        assert_eq!(serde_json::to_string(&a).unwrap(), text);
+        // Replacing a value drops the raw form.
+        a.insert("X", "Passed");
+        assert_eq!(a.raw_value(&ActionKey::from("X")), None);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"Verify_ID_Number":null,"Liveness_Check":"Failed","X":"Passed","Y":{"a":[1]}}"#
+        );
+    }
+
+    #[test]
     fn duplicates_and_errors() {
         let a: Actions = serde_json::from_str(r#"{"A":"1","B":"2","A":"3"}"#).unwrap();
         assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"A":"3","B":"2"}"#);
         assert_eq!(a.unknown_keys().collect::<Vec<_>>(), ["A", "B"]);
-        let err = serde_json::from_str::<Actions>(r#"{"A":1}"#)
+        let err = serde_json::from_str::<Actions>(r#"["A"]"#)
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("Actions:"), "{err}");

@@ -5,4 +5,5 @@ mod problems;
 mod props;
 mod requests;
 mod responses;
+mod review_fixes;
 mod support;

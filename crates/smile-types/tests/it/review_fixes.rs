@@ -1,0 +1,43 @@
+//! Regression tests for review findings: per-entry Actions decoding, string-only partner ids,
+//! raw-preserving job status and error bodies, and personal data in `Debug`.
+
+use serde_json::{Value, json};
+use smile_types::{ActionKey, ActionResult, Callback, JobStatusResponse, ResultEntry};
+
+#[test]
+fn one_non_string_action_does_not_drop_the_others() {
+    let body = json!({
+        "ResultCode": "0821",
+        "Actions": {"Verify_ID_Number": null, "Liveness_Check": "Failed", "Selfie_Provided": 1},
+        "PartnerParams": {"job_type": 2}
+    });
+    let e: ResultEntry = serde_json::from_value(body.clone()).unwrap();
+    let actions = e.actions.as_ref().expect("Actions decoded");
+    assert!(!e.extra.contains_key("Actions"));
+    assert_eq!(actions.liveness_check(), &ActionResult::Failed);
+    assert_eq!(
+        actions.verify_id_number(),
+        &ActionResult::Unknown("null".into())
+    );
+    assert_eq!(actions.selfie_provided().as_str(), "1");
+    assert_eq!(
+        actions.raw_value(&ActionKey::VerifyIdNumber),
+        Some(&Value::Null)
+    );
+    assert_eq!(serde_json::to_value(&e).unwrap(), body);
+
+    // The same inside a job status and a callback.
+    let status = json!({"job_complete": true, "result": body});
+    let s: JobStatusResponse = serde_json::from_value(status.clone()).unwrap();
+    let a = s.result_entry().unwrap().actions.as_ref().unwrap();
+    assert_eq!(a.liveness_check(), &ActionResult::Failed);
+    assert_eq!(serde_json::to_value(&s).unwrap(), status);
+    let cb = Callback::from_json(
+        br#"{"Actions":{"Verify_ID_Number":null,"Liveness_Check":"Failed"},"timestamp":"t","signature":"s"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        cb.actions.as_ref().unwrap().liveness_check(),
+        &ActionResult::Failed
+    );
+}
