@@ -333,7 +333,7 @@ impl ReqwestTransport {
 impl AsyncTransport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let timeout = smile_core::request_timeout(&request);
-        let target = format!("{} {}", request.method(), redacted_target(request.uri()));
+        let target = smile_core::request_target(&request);
         let mut request = reqwest::Request::try_from(request).map_err(|e| failure(e, &target))?;
         *request.timeout_mut() = timeout;
         let mut response = self
@@ -361,14 +361,6 @@ impl AsyncTransport for ReqwestTransport {
         builder
             .body(body)
             .map_err(|e| TransportFailure::other(target).with_source(e))
-    }
-}
-
-/// The URI without its query (presigned URLs carry credentials in the query).
-fn redacted_target(uri: &http::Uri) -> String {
-    match (uri.scheme_str(), uri.authority()) {
-        (Some(s), Some(a)) => format!("{s}://{a}{}", uri.path()),
-        _ => uri.path().to_owned(),
     }
 }
 
@@ -430,16 +422,5 @@ mod tests {
         assert_send(&submit);
         let status = api.get_job_status("u", "j", JobStatusOptions::default());
         assert_send(&status);
-    }
-
-    #[test]
-    fn redaction_drops_the_query() {
-        let u: http::Uri = "https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            redacted_target(&u),
-            "https://b.s3.amazonaws.com/x/selfie.zip"
-        );
     }
 }

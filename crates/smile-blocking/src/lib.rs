@@ -289,7 +289,7 @@ impl UreqTransport {
 impl Transport for UreqTransport {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let timeout = smile_core::request_timeout(&request);
-        let target = format!("{} {}", request.method(), redacted_target(request.uri()));
+        let target = smile_core::request_target(&request);
         let request = self
             .agent
             .configure_request(request)
@@ -303,14 +303,6 @@ impl Transport for UreqTransport {
             .read_to_vec()
             .map_err(|e| failure(e, &target))?;
         Ok(http::Response::from_parts(parts, bytes))
-    }
-}
-
-/// The URI without its query (presigned URLs carry credentials in the query).
-fn redacted_target(uri: &http::Uri) -> String {
-    match (uri.scheme_str(), uri.authority()) {
-        (Some(s), Some(a)) => format!("{s}://{a}{}", uri.path()),
-        _ => uri.path().to_owned(),
     }
 }
 
@@ -396,17 +388,6 @@ mod tests {
         assert_eq!(f.kind(), TransportFailureKind::Connect, "{f:?}");
         assert!(f.is_transient());
         assert_eq!(f.message(), "POST http://127.0.0.1:9/v1/job_status");
-    }
-
-    #[test]
-    fn redaction_drops_the_query() {
-        let u: http::Uri = "https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            redacted_target(&u),
-            "https://b.s3.amazonaws.com/x/selfie.zip"
-        );
     }
 }
 

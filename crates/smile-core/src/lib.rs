@@ -107,7 +107,7 @@ pub use server::{
 pub use transport::{
     AsyncTransport, HttpRequest, HttpResponse, MAX_RESPONSE_BODY_BYTES, RequestKind,
     RequestTimeout, Transport, TransportFailure, TransportFailureKind, request_kind,
-    request_timeout,
+    request_target, request_timeout,
 };
 
 /// The random-number generator used for retry jitter (re-exported for [`RetryPolicy::backoff`]).

@@ -64,6 +64,24 @@ pub fn request_kind(request: &HttpRequest) -> Option<RequestKind> {
     request.extensions().get::<RequestKind>().copied()
 }
 
+/// `METHOD scheme://host[:port]/path` of a request, without its query (presigned upload URLs
+/// carry credentials there): the message a transport gives its [`TransportFailure`]s.
+///
+/// ```
+/// let req = http::Request::put("https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret")
+///     .body(Vec::new())
+///     .unwrap();
+/// assert_eq!(smile_core::request_target(&req), "PUT https://b.s3.amazonaws.com/x/selfie.zip");
+/// ```
+#[must_use]
+pub fn request_target(request: &HttpRequest) -> String {
+    let uri = request.uri();
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => format!("{} {s}://{a}{}", request.method(), uri.path()),
+        _ => format!("{} {}", request.method(), uri.path()),
+    }
+}
+
 /// What kind of network-level failure happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
