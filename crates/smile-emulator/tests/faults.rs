@@ -19,6 +19,31 @@ async fn quick() -> Emulator {
     emulator
 }
 
+/// `POST /job_status` (without history or image links), the raw response.
+async fn job_status_response(api: &Api, user_id: &str, job_id: &str) -> reqwest::Response {
+    let (ts, sig) = api.signed();
+    api.http
+        .post(format!("{}/job_status", api.base))
+        .json(&json!({"partner_id": api.partner_id, "user_id": user_id, "job_id": job_id, "timestamp": ts, "signature": sig}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A job-2 prep upload for user "u", sent as is.
+async fn prep_send(api: &Api, job_id: &str) -> reqwest::Result<reqwest::Response> {
+    api.http
+        .post(format!("{}/upload", api.base))
+        .json(&Value::Object(api.prep_body("u", job_id, 2, None)))
+        .send()
+        .await
+}
+
+/// `GET /services`.
+fn services(api: &Api) -> reqwest::RequestBuilder {
+    api.http.get(format!("{}/services", api.base))
+}
+
 #[tokio::test]
 async fn fixed_status_with_retry_after_for_n_requests() {
     let emulator = quick().await;
@@ -28,14 +53,7 @@ async fn fixed_status_with_retry_after_for_n_requests() {
         Fault::status(503).retry_after(7).times(2),
     );
     for _ in 0..2 {
-        let (ts, sig) = api.signed();
-        let resp = api
-            .http
-            .post(format!("{}/job_status", api.base))
-            .json(&json!({"partner_id": api.partner_id, "user_id": "u", "job_id": "j", "timestamp": ts, "signature": sig}))
-            .send()
-            .await
-            .unwrap();
+        let resp = job_status_response(&api, "u", "j").await;
         assert_eq!(resp.status().as_u16(), 503);
         assert_eq!(resp.headers()["retry-after"], "7");
         let body: Value = resp.json().await.unwrap();
@@ -78,20 +96,13 @@ async fn delay_makes_a_client_time_out() {
         Endpoint::Services,
         Fault::delay(Duration::from_secs(5)).times(1),
     );
-    let err = api
-        .http
-        .get(format!("{}/services", api.base))
+    let err = services(&api)
         .timeout(Duration::from_millis(100))
         .send()
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    let resp = api
-        .http
-        .get(format!("{}/services", api.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = services(&api).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
 }
 
@@ -102,13 +113,7 @@ async fn dropped_connection_before_and_after_processing() {
     emulator
         .faults()
         .set(Endpoint::Upload, Fault::drop_connection().times(1));
-    let err = api
-        .http
-        .post(format!("{}/upload", api.base))
-        .json(&Value::Object(api.prep_body("u", "j1", 2, None)))
-        .send()
-        .await
-        .unwrap_err();
+    let err = prep_send(&api, "j1").await.unwrap_err();
     assert!(!err.is_timeout() && err.status().is_none(), "{err:?}");
     assert!(
         emulator.state().job("j1").is_none(),
@@ -121,20 +126,12 @@ async fn dropped_connection_before_and_after_processing() {
         Endpoint::Upload,
         Fault::drop_connection().after_handler().times(1),
     );
-    let err = api
-        .http
-        .post(format!("{}/upload", api.base))
-        .json(&Value::Object(api.prep_body("u", "j2", 2, None)))
-        .send()
-        .await
-        .unwrap_err();
+    let err = prep_send(&api, "j2").await.unwrap_err();
     assert!(err.status().is_none(), "{err:?}");
     assert!(emulator.state().job("j2").is_some(), "the job was created");
     let (status, body) = api.prep("u", "j2", 2, &[], None).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("2215")));
-    let mut retry = api.prep_body("u", "j2", 2, None);
-    retry.insert("retry".into(), json!(true));
-    let (status, _) = api.post("upload", &Value::Object(retry)).await;
+    let (status, _) = api.prep_retry("u", "j2", 2).await;
     assert_eq!(status, 200);
 }
 
@@ -146,14 +143,7 @@ async fn malformed_json_keeps_status_and_cuts_the_body() {
     emulator
         .faults()
         .set(Endpoint::JobStatus, Fault::malformed_json().times(1));
-    let (ts, sig) = api.signed();
-    let resp = api
-        .http
-        .post(format!("{}/job_status", api.base))
-        .json(&json!({"partner_id": api.partner_id, "user_id": "u", "job_id": "j", "timestamp": ts, "signature": sig}))
-        .send()
-        .await
-        .unwrap();
+    let resp = job_status_response(&api, "u", "j").await;
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.headers()["content-type"], "application/json");
     let text = resp.text().await.unwrap();
@@ -177,20 +167,7 @@ async fn expired_upload_url_from_prep_and_on_put() {
         .set(Endpoint::Upload, Fault::expire_upload_url().times(1));
     let (status, prep) = api.prep("u", "j", 2, &[], None).await;
     assert_eq!(status, 200);
-    let info = info_json(
-        &api.partner_id,
-        &prep,
-        "u",
-        "j",
-        2,
-        &[],
-        None,
-        &api.signed(),
-    );
-    let zip = store_zip(&[
-        ("info.json", info.into_bytes()),
-        ("selfie.jpg", fixture("selfie.jpg")),
-    ]);
+    let zip = api.selfie_zip(&prep, "u", "j", 2, &[], None);
     let (status, body) = api
         .put_zip(prep["upload_url"].as_str().unwrap(), zip.clone())
         .await;
@@ -199,9 +176,7 @@ async fn expired_upload_url_from_prep_and_on_put() {
         body.contains("<Code>AccessDenied</Code><Message>Request has expired</Message>"),
         "{body}"
     );
-    let mut retry = api.prep_body("u", "j", 2, None);
-    retry.insert("retry".into(), json!(true));
-    let (status, again) = api.post("upload", &Value::Object(retry)).await;
+    let (status, again) = api.prep_retry("u", "j", 2).await;
     assert_eq!(status, 200);
     assert_eq!(again["smile_job_id"], prep["smile_job_id"]);
     let (status, _) = api
@@ -216,20 +191,7 @@ async fn expired_upload_url_from_prep_and_on_put() {
         .faults()
         .set(Endpoint::ZipUpload, Fault::expire_upload_url().times(1));
     let (_, prep) = api.prep("u", "k", 2, &[], None).await;
-    let info = info_json(
-        &api.partner_id,
-        &prep,
-        "u",
-        "k",
-        2,
-        &[],
-        None,
-        &api.signed(),
-    );
-    let zip = store_zip(&[
-        ("info.json", info.into_bytes()),
-        ("selfie.jpg", fixture("selfie.jpg")),
-    ]);
+    let zip = api.selfie_zip(&prep, "u", "k", 2, &[], None);
     let url = prep["upload_url"].as_str().unwrap();
     let (status, body) = api.put_zip(url, zip.clone()).await;
     assert_eq!(status, 403);
@@ -253,12 +215,7 @@ async fn every_endpoint_accepts_a_fault() {
         )
         .await;
     assert_eq!((status, body["code"].as_str()), (500, Some("2401")));
-    let resp = api
-        .http
-        .get(format!("{}/services", api.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = services(&api).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 500);
     let resp = api
         .http

@@ -195,9 +195,7 @@ async fn upload_errors() {
         "Job already exists. Did you mean to set the retry flag to true?"
     );
     // retry: true gives a new URL for the same job.
-    let mut retry = api.prep_body("u", "dup", 2, None);
-    retry.insert("retry".into(), json!(true));
-    let (status, again) = api.post("upload", &Value::Object(retry)).await;
+    let (status, again) = api.prep_retry("u", "dup", 2).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["smile_job_id"], first["smile_job_id"]);
     assert_ne!(again["upload_url"], first["upload_url"]);
@@ -219,13 +217,7 @@ async fn upload_errors() {
     let (status, body) = api.post("upload", &Value::Object(bad)).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("2205")));
     // Naive timestamp (what early Python SDKs sent).
-    let mut bad = api.prep_body("u", "j2", 2, None);
-    let ts = "2024-01-01T00:00:00.000";
-    bad.insert("timestamp".into(), json!(ts));
-    bad.insert(
-        "signature".into(),
-        json!(sign(&api.api_key, &api.partner_id, ts)),
-    );
+    let bad = api.prep_body_at("u", "j2", 2, "2024-01-01T00:00:00.000");
     let (status, body) = api.post("upload", &Value::Object(bad)).await;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -528,13 +520,7 @@ async fn timestamp_tolerance_when_configured() {
         .unwrap();
     emulator.state().enrol_user("u");
     let api = Api::new(&emulator);
-    let mut old = api.prep_body("u", "j", 2, None);
-    let ts = "2024-01-01T00:00:00.000Z";
-    old.insert("timestamp".into(), json!(ts));
-    old.insert(
-        "signature".into(),
-        json!(sign(&api.api_key, &api.partner_id, ts)),
-    );
+    let old = api.prep_body_at("u", "j", 2, "2024-01-01T00:00:00.000Z");
     let (status, body) = api.post("upload", &Value::Object(old)).await;
     assert_eq!(
         (status, body["code"].as_str()),

@@ -106,6 +106,30 @@ impl Api {
         m
     }
 
+    /// [`prep_body`](Self::prep_body) signed with `timestamp` instead of now.
+    pub fn prep_body_at(
+        &self,
+        user_id: &str,
+        job_id: &str,
+        job_type: u32,
+        timestamp: &str,
+    ) -> Map<String, Value> {
+        let mut body = self.prep_body(user_id, job_id, job_type, None);
+        body.insert("timestamp".into(), json!(timestamp));
+        body.insert(
+            "signature".into(),
+            json!(sign(&self.api_key, &self.partner_id, timestamp)),
+        );
+        body
+    }
+
+    /// A prep upload with `retry: true` (no extras, no callback).
+    pub async fn prep_retry(&self, user_id: &str, job_id: &str, job_type: u32) -> (u16, Value) {
+        let mut retry = self.prep_body(user_id, job_id, job_type, None);
+        retry.insert("retry".into(), json!(true));
+        self.post("upload", &Value::Object(retry)).await
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let resp = self
             .http
@@ -114,12 +138,7 @@ impl Api {
             .send()
             .await
             .unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        reply(resp).await
     }
 
     pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
@@ -131,12 +150,7 @@ impl Api {
             .send()
             .await
             .unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        reply(resp).await
     }
 
     pub async fn prep(
@@ -194,9 +208,27 @@ impl Api {
     ) -> Value {
         let (status, prep) = self.prep(user_id, job_id, job_type, extras, callback).await;
         assert_eq!(status, 200, "prep upload: {prep}");
+        let zip = self.selfie_zip(&prep, user_id, job_id, job_type, extras, callback);
+        let (status, body) = self
+            .put_zip(prep["upload_url"].as_str().unwrap(), zip)
+            .await;
+        assert_eq!(status, 200, "PUT: {body}");
+        prep
+    }
+
+    /// The zip of a selfie-only job: our info.json for `prep` (signed now) and the selfie.
+    pub fn selfie_zip(
+        &self,
+        prep: &Value,
+        user_id: &str,
+        job_id: &str,
+        job_type: u32,
+        extras: &[(&str, &str)],
+        callback: Option<&str>,
+    ) -> Vec<u8> {
         let info = info_json(
             &self.partner_id,
-            &prep,
+            prep,
             user_id,
             job_id,
             job_type,
@@ -204,15 +236,10 @@ impl Api {
             callback,
             &self.signed(),
         );
-        let zip = store_zip(&[
+        store_zip(&[
             ("info.json", info.into_bytes()),
             ("selfie.jpg", fixture("selfie.jpg")),
-        ]);
-        let (status, body) = self
-            .put_zip(prep["upload_url"].as_str().unwrap(), zip)
-            .await;
-        assert_eq!(status, 200, "PUT: {body}");
-        prep
+        ])
     }
 
     pub async fn control(
@@ -227,14 +254,18 @@ impl Api {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        reply(req.send().await.unwrap()).await
     }
+}
+
+/// The status and the body of `resp` (JSON, or the text as a JSON string).
+async fn reply(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// An info.json with the given `images` and `id_info` (otherwise as [`info_json`]).
