@@ -146,32 +146,56 @@ impl Visitor<'_> for IdVisitor {
         if self.numbers {
             Ok(v.to_string())
         } else {
-            Err(E::invalid_type(de::Unexpected::Unsigned(v), &self))
+            Err(self.number_refused(v))
         }
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
         if self.numbers && v >= 0 {
             Ok(v.to_string())
-        } else {
+        } else if self.numbers {
             Err(E::invalid_type(de::Unexpected::Signed(v), &self))
+        } else {
+            Err(self.number_refused(v))
         }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        if self.numbers {
+            Err(E::invalid_type(de::Unexpected::Float(v), &self))
+        } else {
+            Err(self.number_refused(v))
+        }
+    }
+}
+
+impl IdVisitor {
+    /// The error for a JSON number where only a string is accepted.
+    fn number_refused<E: de::Error>(&self, v: impl fmt::Display) -> E {
+        E::custom(format_args!(
+            "{} must be a JSON string, not the number {v}: a number cannot keep leading zeros \
+             (\"085\" is not 85); quote it",
+            self.what
+        ))
     }
 }
 
 id_type! {
     /// The partner's id, **exactly as shown in the Smile ID portal** (PROTOCOL.md §0).
     ///
-    /// The string is kept verbatim: `"085"` and `"85"` are different ids and sign differently.
-    /// Deserializes from a JSON string, or from a JSON integer (written in decimal, so a number
-    /// can never carry leading zeros; prefer strings).
+    /// The string is kept verbatim: `"085"` and `"85"` are different ids and sign differently
+    /// (PROTOCOL.md §3.1). Deserializes from a JSON **string only**: a JSON number would have
+    /// lost its leading zeros already, so it is an error that says so (the partner id comes
+    /// from the partner's own configuration, never from the server).
     ///
     /// ```
     /// use smile_types::PartnerId;
     /// assert_ne!(PartnerId::new("085"), PartnerId::new("85"));
     /// assert_eq!(PartnerId::from("085").as_str(), "085");
+    /// let err = serde_json::from_str::<PartnerId>("85").unwrap_err();
+    /// assert!(err.to_string().contains("leading zeros"));
     /// ```
-    PartnerId, accept_numbers = true
+    PartnerId, accept_numbers = false
 }
 
 id_type! {
@@ -204,9 +228,24 @@ mod tests {
         let p: PartnerId = serde_json::from_str("\"085\"").unwrap();
         assert_eq!(p.as_str(), "085");
         assert_eq!(serde_json::to_string(&p).unwrap(), "\"085\"");
-        let n: PartnerId = serde_json::from_str("85").unwrap();
-        assert_eq!(n.as_str(), "85");
-        assert_ne!(p, n);
+        assert_ne!(p, PartnerId::new("85"));
+    }
+
+    #[test]
+    fn partner_id_refuses_numbers() {
+        for text in ["85", "0", "-85", "8.5"] {
+            let err = serde_json::from_str::<PartnerId>(text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("PartnerId must be a JSON string, not the number")
+                    && err.contains("leading zeros"),
+                "{text}: {err}"
+            );
+        }
+        let err = serde_json::from_str::<UserId>("5").unwrap_err().to_string();
+        assert!(err.contains("UserId must be a JSON string"), "{err}");
+        assert!(serde_json::from_str::<PartnerId>("null").is_err());
     }
 
     #[test]

@@ -41,3 +41,24 @@ fn one_non_string_action_does_not_drop_the_others() {
         &ActionResult::Failed
     );
 }
+
+#[test]
+fn partner_id_is_never_read_from_a_number() {
+    use smile_types::{PartnerId, SmileJobId};
+    #[derive(serde::Deserialize)]
+    struct Config {
+        #[allow(dead_code)]
+        partner_id: PartnerId,
+    }
+    let err = serde_json::from_str::<Config>(r#"{"partner_id": 85}"#)
+        .err()
+        .expect("a number is refused")
+        .to_string();
+    assert!(err.contains("PartnerId must be a JSON string"), "{err}");
+    assert!(err.contains("leading zeros"), "{err}");
+    let ok: Config = serde_json::from_str(r#"{"partner_id": "085"}"#).unwrap();
+    assert_eq!(ok.partner_id.as_str(), "085");
+    // SmileJobId still accepts numbers (the server sends both forms).
+    let id: SmileJobId = serde_json::from_str("57497").unwrap();
+    assert_eq!(id.as_str(), "57497");
+}
