@@ -330,21 +330,14 @@ async fn bad_packages_fail_the_job() {
         ),
         (
             "missing-image",
-            Box::new(|prep, job| {
-                let info = info_json("001", prep, "u", job, 2, &[], None, &Api::signed_static());
-                store_zip(&[("info.json", info.into_bytes())])
-            }),
+            Box::new(|prep, job| package(prep, job, &Api::signed_static(), None)),
             "0001",
             "\"selfie.jpg\" is not in the zip",
         ),
         (
             "not-an-image",
             Box::new(|prep, job| {
-                let info = info_json("001", prep, "u", job, 2, &[], None, &Api::signed_static());
-                store_zip(&[
-                    ("info.json", info.into_bytes()),
-                    ("selfie.jpg", b"GIF89a".to_vec()),
-                ])
+                package(prep, job, &Api::signed_static(), Some(b"GIF89a".to_vec()))
             }),
             "0001",
             "not a JPEG or PNG",
@@ -352,20 +345,8 @@ async fn bad_packages_fail_the_job() {
         (
             "wrong-job",
             Box::new(|prep, _| {
-                let info = info_json(
-                    "001",
-                    prep,
-                    "u",
-                    "other-job",
-                    2,
-                    &[],
-                    None,
-                    &Api::signed_static(),
-                );
-                store_zip(&[
-                    ("info.json", info.into_bytes()),
-                    ("selfie.jpg", fixture("selfie.jpg")),
-                ])
+                let selfie = fixture("selfie.jpg");
+                package(prep, "other-job", &Api::signed_static(), Some(selfie))
             }),
             "0001",
             "do not match the prepared job",
@@ -373,20 +354,8 @@ async fn bad_packages_fail_the_job() {
         (
             "bad-signature",
             Box::new(|prep, job| {
-                let info = info_json(
-                    "001",
-                    prep,
-                    "u",
-                    job,
-                    2,
-                    &[],
-                    None,
-                    &("2024-01-01T00:00:00.000Z".into(), "AAAA".into()),
-                );
-                store_zip(&[
-                    ("info.json", info.into_bytes()),
-                    ("selfie.jpg", fixture("selfie.jpg")),
-                ])
+                let signed = ("2024-01-01T00:00:00.000Z".into(), "AAAA".into());
+                package(prep, job, &signed, Some(fixture("selfie.jpg")))
             }),
             "0001",
             "signature does not verify",
@@ -408,6 +377,20 @@ async fn bad_packages_fail_the_job() {
         let text = s["result"]["EmulatorDetail"].as_str().unwrap();
         assert!(text.contains(detail), "{job_id}: {text}");
     }
+}
+
+/// A zip of our info.json for job 2 `job_id` of user "u" (partner "001", `signed`) and, if
+/// given, `selfie.jpg`.
+fn package(
+    prep: &Value,
+    job_id: &str,
+    signed: &(String, String),
+    selfie: Option<Vec<u8>>,
+) -> Vec<u8> {
+    let info = info_json("001", prep, "u", job_id, 2, &[], None, signed);
+    let mut entries = vec![("info.json", info.into_bytes())];
+    entries.extend(selfie.map(|s| ("selfie.jpg", s)));
+    store_zip(&entries)
 }
 
 impl Api {
