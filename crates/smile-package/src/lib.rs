@@ -46,7 +46,8 @@
 //! images of a job at most [`DEFAULT_MAX_TOTAL_BYTES`], 100 MiB; see [`Limits`]). Besides the
 //! codes of `interop/validation_cases.json`, these SDK-only codes exist:
 //! `images.file.too_large` and `images.base64.too_large` (size limits),
-//! `partner_params.extra.reserved_key` (an extra named `user_id`, `job_id` or `job_type`) and
+//! `partner_params.extra.reserved_key` (an extra named `user_id`, `job_id` or `job_type`),
+//! `partner_params.extra.not_string` (an extra whose value is not a JSON string) and
 //! `id_info.not_allowed` (id info with a field set or `entered: true` on job 2 or 4, which send
 //! exactly `{"entered":"false"}`).
 //!

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use smile_types::{
     IdInfo, ImageKind, ImageType, JobOptions, JobType, PartnerParams, Problem, ProblemCode,
-    Problems,
+    Problems, RESERVED_PARTNER_PARAMS_KEYS,
 };
 
 use crate::b64::{Base64Problem, check_base64_image};
@@ -399,6 +399,28 @@ fn check_partner_params(p: &PartnerParams, problems: &mut Problems) {
             format!(
                 "the extra key {key:?} would overwrite the fixed partner_params key; \
                  set it through the {key} field instead"
+            ),
+        );
+    }
+    // A reserved key is reported once, as reserved.
+    for key in p
+        .non_string_extra_keys()
+        .filter(|k| !RESERVED_PARTNER_PARAMS_KEYS.contains(k))
+    {
+        let kind = match &p.extra[key] {
+            serde_json::Value::Null => "null",
+            serde_json::Value::Bool(_) => "a boolean",
+            serde_json::Value::Number(_) => "a number",
+            serde_json::Value::Array(_) => "an array",
+            serde_json::Value::Object(_) => "an object",
+            serde_json::Value::String(_) => "a string",
+        };
+        problems.add(
+            ProblemCode::PartnerParamsExtraNotString,
+            format!("partner_params.extra.{key}"),
+            format!(
+                "the extra key {key:?} is {kind}; partner_params extras are sent as JSON \
+                 strings (convert the value to a string)"
             ),
         );
     }

@@ -37,7 +37,8 @@ pub struct PartnerParams {
     pub job_id: JobId,
     /// The job type.
     pub job_type: JobType,
-    /// Extra keys, in order (string values when built through [`with_extra`](Self::with_extra)).
+    /// Extra keys, in order (string values when built through [`with_extra`](Self::with_extra);
+    /// validation refuses any other JSON type before sending).
     pub extra: Map<String, Value>,
 }
 
@@ -58,6 +59,15 @@ impl PartnerParams {
     pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.insert(key.into(), Value::String(value.into()));
         self
+    }
+
+    /// The extra keys whose value is not a JSON string, in order (extras are sent as strings,
+    /// PROTOCOL.md §4.3; validation reports them). Decoding from the server does not care.
+    pub fn non_string_extra_keys(&self) -> impl Iterator<Item = &str> {
+        self.extra
+            .iter()
+            .filter(|(_, v)| !v.is_string())
+            .map(|(k, _)| k.as_str())
     }
 
     /// The extra keys that collide with the three fixed keys, in order.

@@ -111,6 +111,9 @@ problem_codes! {
     /// `id_info.not_allowed`: id info with a field set, or `entered: true`, on job 2 or 4
     /// (PROTOCOL.md §4.4, §5.5: those jobs send exactly `{"entered":"false"}`).
     IdInfoNotAllowed => "id_info.not_allowed",
+    /// `partner_params.extra.not_string`: an extra partner_params value is not a JSON string
+    /// (PROTOCOL.md §4.3: extras are sent as strings).
+    PartnerParamsExtraNotString => "partner_params.extra.not_string",
 }
 
 impl fmt::Display for ProblemCode {

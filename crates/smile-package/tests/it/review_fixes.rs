@@ -109,3 +109,48 @@ fn id_info_still_allowed_on_job_1() {
         r#"{"country":"NG","id_type":"BVN","id_number":"00000000000","entered":"true"}"#
     );
 }
+
+#[test]
+fn partner_params_extras_must_be_strings() {
+    let mut pp = PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication)
+        .with_extra("branch", "b-7");
+    pp.extra.insert("count".into(), Value::from(3));
+    pp.extra.insert("flag".into(), Value::Bool(true));
+    pp.extra.insert("none".into(), Value::Null);
+    pp.extra.insert("job_id".into(), Value::from(5)); // reserved: reported once, as reserved
+    let mut r = request(JobType::SmartSelfieAuthentication, None);
+    r.partner_params = pp;
+    let p = r.validate().unwrap_err();
+    assert_eq!(
+        codes(&p),
+        [
+            "partner_params.extra.reserved_key",
+            "partner_params.extra.not_string",
+            "partner_params.extra.not_string",
+            "partner_params.extra.not_string",
+        ],
+        "{p}"
+    );
+    let fields: Vec<&str> = p.iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "partner_params.extra.job_id",
+            "partner_params.extra.count",
+            "partner_params.extra.flag",
+            "partner_params.extra.none",
+        ]
+    );
+    assert!(p.as_slice()[1].message.contains("is a number"), "{p}");
+    let c: ProblemCode = "partner_params.extra.not_string".parse().unwrap();
+    assert_eq!(c, ProblemCode::PartnerParamsExtraNotString);
+    assert!(ProblemCode::EXTRA.contains(&c));
+
+    // Decoding from the server stays lenient.
+    let echoed: smile_types::EchoedPartnerParams =
+        serde_json::from_str(r#"{"user_id":"u","job_id":"j","job_type":2,"count":3}"#).unwrap();
+    assert_eq!(echoed.extra["count"], 3);
+    let full: PartnerParams =
+        serde_json::from_str(r#"{"user_id":"u","job_id":"j","job_type":2,"count":3}"#).unwrap();
+    assert_eq!(full.non_string_extra_keys().collect::<Vec<_>>(), ["count"]);
+}
