@@ -63,7 +63,9 @@ impl UploadZip {
 /// Limits applied by [`read_upload_zip`].
 ///
 /// Declared sizes are checked before anything is inflated, and actual sizes while reading, so
-/// an archive that lies in its headers cannot make the reader allocate past the limits.
+/// an archive that lies in its headers cannot make the reader allocate past the limits. Memory
+/// is reserved from what the input can really hold (a STORE entry at most its compressed
+/// bytes, a DEFLATE entry at most 4 times them), never from a declared size alone.
 ///
 /// ```
 /// use smile_package::ReadLimits;
@@ -215,6 +217,33 @@ pub enum ReadError {
     InfoJson(#[source] serde_json::Error),
 }
 
+/// How many times its compressed size a DEFLATE entry may reserve up front. Images do not
+/// compress (ratio about 1) and `info.json` with base64 text compresses about 1.3 times; 4 covers
+/// honest uploads in one allocation. A larger real ratio still reads correctly (the buffer
+/// grows as bytes arrive); it only cannot be reserved from the archive's word alone.
+const DEFLATE_RESERVE_RATIO: u64 = 4;
+
+/// The capacity to reserve for an entry: its declared uncompressed size, but never more than
+/// the remaining budget (`budget`: the per-entry limit and what is left of the total limit),
+/// nor more than its data could produce: a STORE entry holds at most its compressed bytes, a
+/// DEFLATE entry reserves at most [`DEFLATE_RESERVE_RATIO`] times them, and the compressed size
+/// itself (also a claim of the archive) counts for at most the input's length. So a forged
+/// header cannot make the reader reserve memory out of proportion to the input.
+fn initial_capacity(
+    declared: u64,
+    method: EntryMethod,
+    compressed: u64,
+    input_len: u64,
+    budget: u64,
+) -> u64 {
+    let compressed = compressed.min(input_len);
+    let producible = match method {
+        EntryMethod::Stored => compressed,
+        EntryMethod::Deflated => compressed.saturating_mul(DEFLATE_RESERVE_RATIO),
+    };
+    declared.min(budget).min(producible)
+}
+
 fn safe_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
@@ -296,8 +325,17 @@ pub fn read_upload_zip_with(bytes: &[u8], limits: ReadLimits) -> Result<UploadZi
                 limit: limits.max_total_bytes,
             });
         }
-        // Capacity from the (checked) declared size; reading is capped in case it lies.
-        let mut data = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+        // The declared size is the archive's claim, not a fact: reserve no more than the
+        // data could really inflate to (see `initial_capacity`); reading is capped below in case
+        // it lies, and the buffer grows only as real bytes arrive.
+        let reserve = initial_capacity(
+            declared,
+            method,
+            file.compressed_size(),
+            bytes.len() as u64,
+            limits.max_entry_bytes.min(limits.max_total_bytes - total),
+        );
+        let mut data = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
         let cap = limits
             .max_entry_bytes
             .min(limits.max_total_bytes - total)
@@ -342,6 +380,32 @@ pub fn read_upload_zip_with(bytes: &[u8], limits: ReadLimits) -> Result<UploadZi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capacity_is_bounded_by_the_input() {
+        let huge = 150 << 20;
+        let budget = 160 << 20;
+        assert_eq!(
+            initial_capacity(huge, EntryMethod::Stored, 4, 200, budget),
+            4
+        );
+        assert_eq!(
+            initial_capacity(huge, EntryMethod::Stored, huge, 200, budget),
+            200
+        );
+        assert_eq!(
+            initial_capacity(huge, EntryMethod::Deflated, 10, 200, budget),
+            40
+        );
+        assert_eq!(
+            initial_capacity(huge, EntryMethod::Stored, huge, huge, 7),
+            7
+        );
+        assert_eq!(
+            initial_capacity(3, EntryMethod::Deflated, 10, 200, budget),
+            3
+        );
+    }
 
     #[test]
     fn names() {
