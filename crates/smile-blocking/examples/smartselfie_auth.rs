@@ -13,9 +13,7 @@
 use std::env;
 use std::process::ExitCode;
 
-use smile_blocking::{
-    Image, JobOptions, JobOutcome, JobType, PartnerParams, ResultCategory, Server, WebApi,
-};
+use smile_blocking::{Image, JobOptions, JobType, PartnerParams, Server, WebApi};
 
 const HELP: &str = "\
 This example submits a SmartSelfie(TM) Authentication job (job type 2) to Smile ID.
@@ -110,56 +108,11 @@ fn run(
     // 6. Submit the job (validated and read completely before anything is sent).
     let response = connection.submit_job(partner_params, image_details, None, options)?;
 
-    // 7. Interpret the results.
-    match &response {
-        JobOutcome::Submitted { smile_job_id, .. } => {
-            println!("{{success: true, smile_job_id: {smile_job_id}}}");
-            println!("The result will be sent to the callback URL.");
-        }
-        JobOutcome::Completed {
-            smile_job_id,
-            status,
-            interpretation,
-            ..
-        } => {
-            println!("smile_job_id: {smile_job_id}");
-            if let Some(entry) = status.result_entry() {
-                println!(
-                    "ResultCode: {}  ResultText: {}",
-                    entry.result_code.as_ref().map_or("-", |c| c.as_str()),
-                    entry.result_text.as_deref().unwrap_or("-")
-                );
-                if let Some(actions) = &entry.actions {
-                    for (check, outcome) in actions.iter() {
-                        println!("  {}: {}", check.as_str(), outcome.as_str());
-                    }
-                }
-            }
-            println!("history entries: {}", status.history.len());
-            if let Some(links) = &status.image_links {
-                println!(
-                    "selfie image link: {}",
-                    links.selfie_image.as_deref().unwrap_or("-")
-                );
-            }
-            println!(
-                "category: {:?}, final: {}",
-                interpretation.category, interpretation.is_final
-            );
-            if response.is_final_approval() {
-                println!("=> Authenticated.");
-            } else if !response.is_final() {
-                println!(
-                    "=> Not final yet (e.g. under human review): the final result will be sent to \
-                     your callback. Do not treat this as approved."
-                );
-            } else if interpretation.category == ResultCategory::Rejected {
-                println!("=> Not authenticated.");
-            } else {
-                println!("=> Final, category {:?}.", interpretation.category);
-            }
-        }
-        other => println!("{other}"),
+    // 7. Interpret the results. Act on `is_final_approval()` only: a result that is not final
+    //    (e.g. under human review) is settled later, and the final one reaches the callback.
+    println!("{}", response.summary());
+    if response.is_final_approval() {
+        println!("Authenticated.");
     }
     Ok(())
 }

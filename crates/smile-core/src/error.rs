@@ -1,6 +1,5 @@
 //! The error type of every call.
 
-use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -334,34 +333,4 @@ fn last_status_summary(s: Option<&JobStatusResponse>) -> String {
 pub(crate) fn bounded_text(body: &[u8]) -> String {
     let cut = &body[..body.len().min(MAX_ERROR_BODY_BYTES)];
     String::from_utf8_lossy(cut).into_owned()
-}
-
-impl fmt::Display for crate::outcome::JobOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Submitted { smile_job_id, .. } => {
-                write!(
-                    f,
-                    "job {smile_job_id} submitted; the result will reach the callback"
-                )
-            }
-            Self::Completed {
-                smile_job_id,
-                interpretation,
-                ..
-            } => {
-                let code = interpretation.code.as_ref().map_or("none", |c| c.as_str());
-                write!(
-                    f,
-                    "job {smile_job_id}: result code {code}, {:?}, {}",
-                    interpretation.category,
-                    if interpretation.is_final {
-                        "final"
-                    } else {
-                        "NOT final (the final result arrives by callback)"
-                    }
-                )
-            }
-        }
-    }
 }

@@ -97,7 +97,7 @@ pub use config::{
 pub use driver::{Driver, DriverBuilder};
 pub use error::{Error, MAX_ERROR_BODY_BYTES};
 pub use machine::{GetJobStatus, JobStatusOptions, Machine, Step, SubmitJob};
-pub use outcome::JobOutcome;
+pub use outcome::{JobOutcome, Summary};
 pub use policy::{PollPolicy, RetryPolicy, is_transient_status, parse_retry_after, retry_after_of};
 pub use responses::{api_error, parse_job_status, parse_prep_upload};
 pub use server::{
