@@ -207,9 +207,10 @@ pub enum Client {
 #[must_use]
 pub fn client(kind: ClientKind, setup: &Setup) -> Client {
     let server = Server::custom(&setup.base_url).expect("base URL");
-    match kind {
-        ClientKind::Blocking => {
-            let mut b = smile_blocking::WebApi::builder(PARTNER_ID, API_KEY)
+    // What both builders share (same setters, no common trait); the clock and sleep differ.
+    macro_rules! configured {
+        ($api:ty) => {{
+            let mut b = <$api>::builder(PARTNER_ID, API_KEY)
                 .server(server)
                 .retry_policy(setup.retry_policy.clone());
             if let Some(cb) = &setup.default_callback {
@@ -221,6 +222,12 @@ pub fn client(kind: ClientKind, setup: &Setup) -> Client {
             if let Some(t) = setup.request_timeout {
                 b = b.request_timeout(t);
             }
+            b
+        }};
+    }
+    match kind {
+        ClientKind::Blocking => {
+            let mut b = configured!(smile_blocking::WebApi);
             if let Some(clock) = &setup.clock {
                 let c = clock.clone();
                 b = b.clock(clock.clone()).sleep(move |d| c.advance(d));
@@ -228,18 +235,7 @@ pub fn client(kind: ClientKind, setup: &Setup) -> Client {
             Client::Blocking(b.build().expect("blocking client"))
         }
         ClientKind::Async => {
-            let mut b = smile_async::WebApi::builder(PARTNER_ID, API_KEY)
-                .server(server)
-                .retry_policy(setup.retry_policy.clone());
-            if let Some(cb) = &setup.default_callback {
-                b = b.default_callback(cb.clone());
-            }
-            if let Some(p) = &setup.poll_policy {
-                b = b.poll_policy(p.clone());
-            }
-            if let Some(t) = setup.request_timeout {
-                b = b.request_timeout(t);
-            }
+            let mut b = configured!(smile_async::WebApi);
             if let Some(clock) = &setup.clock {
                 let c = clock.clone();
                 b = b.clock(clock.clone()).sleep(move |d| {

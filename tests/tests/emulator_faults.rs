@@ -23,6 +23,26 @@ fn completed(outcome: &JobOutcome) -> &str {
         .map_or("", |c| c.as_str())
 }
 
+/// Submits job 2 `job_id` of "user-0001" (all images, [`polling`]) through `client`.
+fn submit(client: &dyn Client, job_id: &str) -> Result<JobOutcome, Error> {
+    client.submit(auth(job_id), images(), polling())
+}
+
+/// Asserts that `err` is a transport failure of the prep upload.
+fn assert_prep_upload_transport(client: &dyn Client, err: &Error) {
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                during: RequestKind::PrepUpload,
+                ..
+            }
+        ),
+        "{}: {err:?}",
+        client.name()
+    );
+}
+
 fn setup() -> smile_emulator::Emulator {
     let emulator = emulator();
     emulator.state().enrol_user("user-0001");
@@ -39,8 +59,7 @@ fn transient_job_status_failures_are_retried() {
         ] {
             emulator.faults().set(Endpoint::JobStatus, fault.clone());
             let job_id = format!("t-{}-{}", client.name(), fastrand_id());
-            let outcome = client
-                .submit(auth(&job_id), images(), polling())
+            let outcome = submit(client.as_ref(), &job_id)
                 .unwrap_or_else(|e| panic!("{} with {fault:?}: {e}", client.name()));
             assert_eq!(completed(&outcome), "0820");
             assert!(emulator.faults().list().is_empty(), "the fault was used up");
@@ -55,9 +74,7 @@ fn persistent_server_errors_end_polling() {
         emulator
             .faults()
             .set(Endpoint::JobStatus, Fault::status(500).times(50));
-        let err = client
-            .submit(auth(&format!("p-{}", client.name())), images(), polling())
-            .unwrap_err();
+        let err = submit(client.as_ref(), &format!("p-{}", client.name())).unwrap_err();
         assert_eq!(
             err.status().map(|s| s.as_u16()),
             Some(500),
@@ -77,9 +94,7 @@ fn malformed_job_status_is_not_retried() {
         emulator
             .faults()
             .set(Endpoint::JobStatus, Fault::malformed_json().times(1));
-        let err = client
-            .submit(auth(&format!("m-{}", client.name())), images(), polling())
-            .unwrap_err();
+        let err = submit(client.as_ref(), &format!("m-{}", client.name())).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -103,9 +118,7 @@ fn forged_job_status_is_refused() {
             Endpoint::JobStatus,
             Fault::status(200).with_body(forged).times(1),
         );
-        let err = client
-            .submit(auth(&format!("f-{}", client.name())), images(), polling())
-            .unwrap_err();
+        let err = submit(client.as_ref(), &format!("f-{}", client.name())).unwrap_err();
         assert!(
             matches!(err, Error::ResponseSignatureInvalid { .. }),
             "{}: {err:?}",
@@ -122,7 +135,7 @@ fn expired_upload_url_is_re_prepared_with_retry() {
             .faults()
             .set(Endpoint::ZipUpload, Fault::expire_upload_url().times(1));
         let job_id = format!("x-{}", client.name());
-        let outcome = client.submit(auth(&job_id), images(), polling()).unwrap();
+        let outcome = submit(client.as_ref(), &job_id).unwrap();
         assert_eq!(completed(&outcome), "0820", "{}", client.name());
         assert!(emulator.faults().list().is_empty());
 
@@ -130,9 +143,7 @@ fn expired_upload_url_is_re_prepared_with_retry() {
         emulator
             .faults()
             .set(Endpoint::Upload, Fault::expire_upload_url().times(1));
-        let outcome = client
-            .submit(auth(&format!("y-{}", client.name())), images(), polling())
-            .unwrap();
+        let outcome = submit(client.as_ref(), &format!("y-{}", client.name())).unwrap();
         assert_eq!(completed(&outcome), "0820");
     }
 }
@@ -144,8 +155,7 @@ fn transient_upload_failure_is_retried() {
         emulator
             .faults()
             .set(Endpoint::ZipUpload, Fault::status(503).times(1));
-        let outcome = client
-            .submit(auth(&format!("u-{}", client.name())), images(), polling())
+        let outcome = submit(client.as_ref(), &format!("u-{}", client.name()))
             .unwrap_or_else(|e| panic!("{}: {e}", client.name()));
         assert_eq!(completed(&outcome), "0820");
     }
@@ -160,20 +170,8 @@ fn lost_prep_upload_reply_then_resume() {
             Fault::drop_connection().after_handler().times(1),
         );
         let job_id = format!("r-{}", client.name());
-        let err = client
-            .submit(auth(&job_id), images(), polling())
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Transport {
-                    during: RequestKind::PrepUpload,
-                    ..
-                }
-            ),
-            "{}: {err:?}",
-            client.name()
-        );
+        let err = submit(client.as_ref(), &job_id).unwrap_err();
+        assert_prep_upload_transport(client.as_ref(), &err);
         assert!(
             emulator.state().job(&job_id).is_some(),
             "the job was created"
@@ -199,20 +197,8 @@ fn slow_server_hits_the_request_timeout() {
             Endpoint::Upload,
             Fault::delay(Duration::from_secs(3)).times(1),
         );
-        let err = client
-            .submit(auth(&format!("s-{}", client.name())), images(), polling())
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Transport {
-                    during: RequestKind::PrepUpload,
-                    ..
-                }
-            ),
-            "{}: {err:?}",
-            client.name()
-        );
+        let err = submit(client.as_ref(), &format!("s-{}", client.name())).unwrap_err();
+        assert_prep_upload_transport(client.as_ref(), &err);
     }
 }
 

@@ -153,20 +153,21 @@ impl Client for Async {
 
 /// Both clients, configured for `emulator` with `settings`.
 pub fn clients(emulator: &Emulator, settings: &Settings) -> Vec<Box<dyn Client>> {
-    let mut blocking =
-        smile_blocking::WebApi::builder(emulator.partner_id(), settings.api_key.clone())
-            .base_url(emulator.base_url())
-            .poll_policy(settings.poll_policy.clone())
-            .retry_policy(fast_retries());
-    let mut asynchronous =
-        smile_async::WebApi::builder(emulator.partner_id(), settings.api_key.clone())
-            .base_url(emulator.base_url())
-            .poll_policy(settings.poll_policy.clone())
-            .retry_policy(fast_retries());
-    if let Some(t) = settings.request_timeout {
-        blocking = blocking.request_timeout(t);
-        asynchronous = asynchronous.request_timeout(t);
+    // The builders have the same setters but no common trait.
+    macro_rules! configured {
+        ($api:ty) => {{
+            let b = <$api>::builder(emulator.partner_id(), settings.api_key.clone())
+                .base_url(emulator.base_url())
+                .poll_policy(settings.poll_policy.clone())
+                .retry_policy(fast_retries());
+            match settings.request_timeout {
+                Some(t) => b.request_timeout(t),
+                None => b,
+            }
+        }};
     }
+    let blocking = configured!(smile_blocking::WebApi);
+    let asynchronous = configured!(smile_async::WebApi);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
