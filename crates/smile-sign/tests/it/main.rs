@@ -3,6 +3,7 @@
 mod callbacks;
 mod props;
 mod redaction;
+mod review_fixes;
 mod signatures;
 
 use std::path::PathBuf;
