@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use smile_types::{ErrorCodeInfo, ErrorCodeKind};
@@ -15,7 +15,7 @@ use crate::shared::Shared;
 use crate::store::{Job, JobKind, JobPhase, UploadSlot};
 use crate::wire::{
     ApiError, authenticate, callback_url, job_type, json_response, opt_bool, origin, random_token,
-    read_json, req_str, signed, unix_secs,
+    read_json, reply, req_str, signed, unix_secs,
 };
 
 /// Request extension set by the fault layer: hand out an already expired upload URL.
@@ -98,10 +98,7 @@ pub(crate) fn job_exists() -> ApiError {
 
 /// `POST /v1/upload`.
 pub(crate) async fn upload(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    match upload_inner(&shared, req).await {
-        Ok(v) => json_response(StatusCode::OK, &v),
-        Err(e) => e.into_response(),
-    }
+    reply(upload_inner(&shared, req).await)
 }
 
 async fn upload_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> {
@@ -245,10 +242,7 @@ async fn upload_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> 
 
 /// `POST /v1/job_status`.
 pub(crate) async fn job_status(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    match job_status_inner(&shared, req).await {
-        Ok(v) => json_response(StatusCode::OK, &v),
-        Err(e) => e.into_response(),
-    }
+    reply(job_status_inner(&shared, req).await)
 }
 
 async fn job_status_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> {
@@ -338,10 +332,7 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, req: Request) -> Re
         }))
     }
     .await;
-    match result {
-        Ok(v) => json_response(StatusCode::OK, &v),
-        Err(e) => e.into_response(),
-    }
+    reply(result)
 }
 
 /// `GET /v1/services`.
@@ -417,8 +408,5 @@ pub(crate) async fn valid_documents(State(shared): State<Arc<Shared>>, req: Requ
         }))
     }
     .await;
-    match result {
-        Ok(v) => json_response(StatusCode::OK, &v),
-        Err(e) => e.into_response(),
-    }
+    reply(result)
 }

@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::api::{job_exists, partner_params, requested_error};
 use crate::outcome::{self, EntryContext};
 use crate::shared::Shared;
 use crate::store::{Job, JobKind, JobPhase};
-use crate::wire::{ApiError, authenticate, callback_url, json_response, read_json, req_str};
+use crate::wire::{ApiError, authenticate, callback_url, read_json, reply, req_str};
 
 /// Top-level ID fields copied from an Enhanced KYC request.
 const ID_FIELDS: &[&str] = &[
@@ -163,10 +163,7 @@ impl Call {
 /// `POST /v1/id_verification`, `/async_id_verification`, `/business_verification`,
 /// `/async_business_verification`.
 pub(crate) async fn handle(shared: Arc<Shared>, call: Call, req: Request) -> Response {
-    match inner(&shared, call, req).await {
-        Ok(v) => json_response(StatusCode::OK, &v),
-        Err(e) => e.into_response(),
-    }
+    reply(inner(&shared, call, req).await)
 }
 
 async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiError> {

@@ -73,6 +73,14 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
+/// A handler's answer: 200 with the JSON body, or the error's response.
+pub(crate) fn reply(result: Result<Value, ApiError>) -> Response {
+    match result {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// Reads the whole body, refusing more than `limit` bytes with 413.
 pub(crate) async fn read_body(
     headers: &HeaderMap,
