@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -396,4 +397,29 @@ pub fn put_headers_problem(r: &Received) -> Option<String> {
         .iter()
         .find(|(k, _)| !allowed.contains(&k.to_ascii_lowercase().as_str()))
         .map(|(k, v)| format!("unexpected header {k}: {v}"))
+}
+
+/// Reads one HTTP/1.1 request from `reader` (for the tests' tiny loopback servers): skips the
+/// request line and headers, then returns the body (`Content-Length` bytes). `None` when the
+/// connection ends or fails first.
+pub fn read_http_request_body(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut length = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return None;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(body)
 }

@@ -1,7 +1,7 @@
 //! Transport-level behaviour of both clients: a caller's own transport receives the machine's
 //! requests (with their per-request timeouts), and the default transports reuse connections.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,10 @@ use smile_core::{
     HttpRequest, HttpResponse, JobOutcome, JobStatusOptions, RequestKind, TransportFailure,
     request_kind, request_timeout,
 };
-use smile_tests::{Client, ClientKind, Setup, client, prep_response, seed_request, signed_status};
+use smile_tests::{
+    Client, ClientKind, Setup, client, prep_response, read_http_request_body, seed_request,
+    signed_status,
+};
 use smile_types::JobOptions;
 
 type Seen = Arc<Mutex<Vec<(RequestKind, Option<Duration>, String)>>>;
@@ -129,25 +132,7 @@ fn keep_alive_server() -> (String, Arc<AtomicUsize>) {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut writer = stream;
                 loop {
-                    let mut length = 0usize;
-                    let mut line = String::new();
-                    // Request line and headers.
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                        if let Some((k, v)) = line.split_once(':')
-                            && k.eq_ignore_ascii_case("content-length")
-                        {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).is_err() {
+                    if read_http_request_body(&mut reader).is_none() {
                         return;
                     }
                     let answer = signed_status(

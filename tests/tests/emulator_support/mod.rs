@@ -2,7 +2,7 @@
 //! runs against the blocking and the async client), fixtures, and a loopback callback receiver.
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -214,20 +214,7 @@ impl Receiver {
                 let Ok(mut stream) = stream else { continue };
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':')
-                        && name.eq_ignore_ascii_case("content-length")
-                    {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_ok() {
+                if let Some(body) = smile_tests::read_http_request_body(&mut reader) {
                     let _ = tx.send(body);
                 }
                 let _ = stream.write_all(
