@@ -15,17 +15,14 @@ fn auth(job_id: &str) -> smile_types::PartnerParams {
     params("user-0001", job_id, JobType::SmartSelfieAuthentication)
 }
 
-fn completed(outcome: &JobOutcome) -> &str {
-    outcome
-        .status()
-        .and_then(|s| s.result_entry())
-        .and_then(|e| e.result_code.as_ref())
-        .map_or("", |c| c.as_str())
-}
-
 /// Submits job 2 `job_id` of "user-0001" (all images, [`polling`]) through `client`.
 fn submit(client: &dyn Client, job_id: &str) -> Result<JobOutcome, Error> {
-    client.submit(auth(job_id), images(), polling())
+    submit_polling(
+        client,
+        "user-0001",
+        job_id,
+        JobType::SmartSelfieAuthentication,
+    )
 }
 
 /// Asserts that `err` is a transport failure of the prep upload.
@@ -61,7 +58,7 @@ fn transient_job_status_failures_are_retried() {
             let job_id = format!("t-{}-{}", client.name(), fastrand_id());
             let outcome = submit(client.as_ref(), &job_id)
                 .unwrap_or_else(|e| panic!("{} with {fault:?}: {e}", client.name()));
-            assert_eq!(completed(&outcome), "0820");
+            assert_eq!(result_code(&outcome), "0820");
             assert!(emulator.faults().list().is_empty(), "the fault was used up");
         }
     }
@@ -136,7 +133,7 @@ fn expired_upload_url_is_re_prepared_with_retry() {
             .set(Endpoint::ZipUpload, Fault::expire_upload_url().times(1));
         let job_id = format!("x-{}", client.name());
         let outcome = submit(client.as_ref(), &job_id).unwrap();
-        assert_eq!(completed(&outcome), "0820", "{}", client.name());
+        assert_eq!(result_code(&outcome), "0820", "{}", client.name());
         assert!(emulator.faults().list().is_empty());
 
         // Born expired on the prep upload, same recovery.
@@ -144,7 +141,7 @@ fn expired_upload_url_is_re_prepared_with_retry() {
             .faults()
             .set(Endpoint::Upload, Fault::expire_upload_url().times(1));
         let outcome = submit(client.as_ref(), &format!("y-{}", client.name())).unwrap();
-        assert_eq!(completed(&outcome), "0820");
+        assert_eq!(result_code(&outcome), "0820");
     }
 }
 
@@ -157,7 +154,7 @@ fn transient_upload_failure_is_retried() {
             .set(Endpoint::ZipUpload, Fault::status(503).times(1));
         let outcome = submit(client.as_ref(), &format!("u-{}", client.name()))
             .unwrap_or_else(|e| panic!("{}: {e}", client.name()));
-        assert_eq!(completed(&outcome), "0820");
+        assert_eq!(result_code(&outcome), "0820");
     }
 }
 
@@ -181,7 +178,7 @@ fn lost_prep_upload_reply_then_resume() {
             ..polling()
         };
         let outcome = client.submit(auth(&job_id), images(), options).unwrap();
-        assert_eq!(completed(&outcome), "0820");
+        assert_eq!(result_code(&outcome), "0820");
     }
 }
 

@@ -9,46 +9,29 @@ use smile_core::{Error, JobOutcome, JobStatusOptions, SecretString};
 use smile_sign::supersedes;
 use smile_types::{JobOptions, JobType, ResultCategory};
 
-fn code_of(outcome: &JobOutcome) -> String {
-    outcome
-        .status()
-        .and_then(|s| s.result_entry())
-        .and_then(|e| e.result_code.as_ref())
-        .map(|c| c.as_str().to_owned())
-        .unwrap_or_default()
-}
-
 #[test]
 fn enrol_then_authenticate_pass() {
     let emulator = emulator();
     for client in clients(&emulator, &Settings::for_emulator(&emulator)) {
         let user = format!("user-{}", client.name());
-        let enrol = client
-            .submit(
-                params(
-                    &user,
-                    &format!("enrol-{}", client.name()),
-                    JobType::SmartSelfieRegistration,
-                ),
-                images(),
-                polling(),
-            )
-            .unwrap();
-        assert_eq!(code_of(&enrol), "0840", "{}", client.name());
+        let enrol = submit_polling(
+            client.as_ref(),
+            &user,
+            &format!("enrol-{}", client.name()),
+            JobType::SmartSelfieRegistration,
+        )
+        .unwrap();
+        assert_eq!(result_code(&enrol), "0840", "{}", client.name());
         assert!(enrol.is_final_approval());
         assert!(emulator.state().user(&user).is_some(), "enrolled");
 
-        let auth = client
-            .submit(
-                params(
-                    &user,
-                    &format!("auth-{}", client.name()),
-                    JobType::SmartSelfieAuthentication,
-                ),
-                images(),
-                polling(),
-            )
-            .unwrap();
+        let auth = submit_polling(
+            client.as_ref(),
+            &user,
+            &format!("auth-{}", client.name()),
+            JobType::SmartSelfieAuthentication,
+        )
+        .unwrap();
         let JobOutcome::Completed {
             status,
             interpretation,
@@ -57,7 +40,7 @@ fn enrol_then_authenticate_pass() {
         else {
             panic!("{}: {auth:?}", client.name())
         };
-        assert_eq!(code_of(&auth), "0820");
+        assert_eq!(result_code(&auth), "0820");
         assert_eq!(interpretation.category, ResultCategory::Approved);
         assert!(interpretation.is_final);
         assert!(auth.is_final_approval());
@@ -94,7 +77,7 @@ fn authenticate_fail_0821() {
                 polling(),
             )
             .unwrap();
-        assert_eq!(code_of(&outcome), "0821", "{}", client.name());
+        assert_eq!(result_code(&outcome), "0821", "{}", client.name());
         let interpretation = outcome.interpretation().unwrap();
         assert_eq!(interpretation.category, ResultCategory::Rejected);
         assert!(outcome.is_final());
@@ -122,7 +105,7 @@ fn provisional_then_final_by_polling_and_callback() {
                 options,
             )
             .unwrap();
-        assert_eq!(code_of(&outcome), "0824", "{}", client.name());
+        assert_eq!(result_code(&outcome), "0824", "{}", client.name());
         assert!(!outcome.is_final(), "under review");
         assert_eq!(
             outcome.interpretation().unwrap().category,
@@ -174,17 +157,13 @@ fn provisional_then_final_by_polling_and_callback() {
 fn unknown_user_is_2210() {
     let emulator = emulator();
     for client in clients(&emulator, &Settings::for_emulator(&emulator)) {
-        let err = client
-            .submit(
-                params(
-                    "nobody",
-                    &format!("j-{}", client.name()),
-                    JobType::SmartSelfieAuthentication,
-                ),
-                images(),
-                polling(),
-            )
-            .unwrap_err();
+        let err = submit_polling(
+            client.as_ref(),
+            "nobody",
+            &format!("j-{}", client.name()),
+            JobType::SmartSelfieAuthentication,
+        )
+        .unwrap_err();
         assert_eq!(err.code(), Some("2210"), "{}: {err}", client.name());
         assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
         assert!(matches!(err, Error::Api { .. }));
@@ -198,20 +177,20 @@ fn duplicate_job_is_2215() {
     emulator.state().enrol_user("user-0001");
     for client in clients(&emulator, &Settings::for_emulator(&emulator)) {
         let job_id = format!("dup-{}", client.name());
-        client
-            .submit(
-                params("user-0001", &job_id, JobType::SmartSelfieAuthentication),
-                images(),
-                polling(),
-            )
-            .unwrap();
-        let err = client
-            .submit(
-                params("user-0001", &job_id, JobType::SmartSelfieAuthentication),
-                images(),
-                polling(),
-            )
-            .unwrap_err();
+        submit_polling(
+            client.as_ref(),
+            "user-0001",
+            &job_id,
+            JobType::SmartSelfieAuthentication,
+        )
+        .unwrap();
+        let err = submit_polling(
+            client.as_ref(),
+            "user-0001",
+            &job_id,
+            JobType::SmartSelfieAuthentication,
+        )
+        .unwrap_err();
         assert!(
             matches!(&err, Error::JobAlreadyExists { job_id: j, .. } if j.as_str() == job_id),
             "{}: {err:?}",
@@ -229,17 +208,13 @@ fn bad_signature_is_2205() {
         ..Settings::for_emulator(&emulator)
     };
     for client in clients(&emulator, &settings) {
-        let err = client
-            .submit(
-                params(
-                    "user-0001",
-                    &format!("sig-{}", client.name()),
-                    JobType::SmartSelfieAuthentication,
-                ),
-                images(),
-                polling(),
-            )
-            .unwrap_err();
+        let err = submit_polling(
+            client.as_ref(),
+            "user-0001",
+            &format!("sig-{}", client.name()),
+            JobType::SmartSelfieAuthentication,
+        )
+        .unwrap_err();
         assert_eq!(err.code(), Some("2205"), "{}: {err}", client.name());
         assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
         assert!(emulator.state().jobs().is_empty(), "no job created");

@@ -197,6 +197,26 @@ pub fn params(user_id: &str, job_id: &str, job_type: JobType) -> PartnerParams {
     PartnerParams::new(user_id, job_id, job_type)
 }
 
+/// Submits `job_type` for `user_id` / `job_id` with all [`images`] and [`polling`].
+pub fn submit_polling(
+    client: &dyn Client,
+    user_id: &str,
+    job_id: &str,
+    job_type: JobType,
+) -> Result<JobOutcome, Error> {
+    client.submit(params(user_id, job_id, job_type), images(), polling())
+}
+
+/// The result code of the outcome's status (empty when there is none).
+pub fn result_code(outcome: &JobOutcome) -> String {
+    outcome
+        .status()
+        .and_then(|s| s.result_entry())
+        .and_then(|e| e.result_code.as_ref())
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default()
+}
+
 /// A callback receiver on 127.0.0.1 (a plain HTTP/1.1 listener on its own thread): every POST
 /// body arrives on the channel and is answered 200.
 pub struct Receiver {
