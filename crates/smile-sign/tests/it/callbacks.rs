@@ -8,7 +8,7 @@ use smile_sign::{
 };
 use smile_types::{PartnerId, ResultCategory};
 
-use crate::{interop, s};
+use crate::{interop, s, signer_for};
 
 struct Case {
     name: String,
@@ -20,10 +20,7 @@ struct Case {
 fn file() -> (Signer, Vec<Case>) {
     let file = interop("callbacks.json");
     let signing = &file["signing"];
-    let signer = Signer::new(
-        PartnerId::new(s(signing, "partner_id")),
-        s(signing, "api_key"),
-    );
+    let signer = signer_for(signing);
     let cases: Vec<Case> = file["callbacks"]
         .as_array()
         .expect("callbacks array")

@@ -3,17 +3,13 @@
 use smile_sign::{MalformedSignature, Signer, VerifyError};
 use smile_types::PartnerId;
 
-use crate::{interop, s};
+use crate::{interop, s, signer_for};
 
 fn vectors() -> Vec<serde_json::Value> {
     let file = interop("signatures.json");
     let vectors = file["vectors"].as_array().expect("vectors array").clone();
     assert!(vectors.len() >= 30, "only {} vectors", vectors.len());
     vectors
-}
-
-fn signer_for(v: &serde_json::Value) -> Signer {
-    Signer::new(PartnerId::new(s(v, "partner_id")), s(v, "api_key"))
 }
 
 #[test]
@@ -135,10 +131,7 @@ fn canonical_job2_signature_matches_the_vector_file() {
 fn canonical_request_bodies_carry_valid_signatures() {
     let canonical = interop("canonical_job2.json");
     let inputs = &canonical["inputs"];
-    let signer = Signer::new(
-        PartnerId::new(s(inputs, "partner_id")),
-        s(inputs, "api_key"),
-    );
+    let signer = signer_for(inputs);
     for part in ["prep_upload", "first_job_status"] {
         let body: serde_json::Value =
             serde_json::from_str(s(&canonical[part], "body_text")).expect("body_text is JSON");
@@ -156,10 +149,7 @@ fn canonical_request_bodies_carry_valid_signatures() {
 fn job_status_response_signatures() {
     let file = interop("job_status_responses.json");
     let signing = &file["signing"];
-    let signer = Signer::new(
-        PartnerId::new(s(signing, "partner_id")),
-        s(signing, "api_key"),
-    );
+    let signer = signer_for(signing);
     let mut checked = 0;
     for sample in file["samples"].as_array().expect("samples") {
         let name = s(sample, "name");
