@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 use smile_package::{
-    DEFAULT_MAX_IMAGE_BYTES, Image, ImageFormat, Limits, SubmitRequest, UploadContext,
+    DEFAULT_MAX_IMAGE_BYTES, Image, ImageFormat, Limits, LoadedJob, SubmitRequest, UploadContext,
 };
 use smile_types::{IdInfo, JobOptions, JobType, PartnerId, PartnerParams, Problems};
 
@@ -37,6 +37,15 @@ fn ctx_parts() -> (PartnerId, Map<String, Value>) {
     let response: Map<String, Value> =
         serde_json::from_str(r#"{"upload_url":"https://u.example/x","smile_job_id":"1"}"#).unwrap();
     (PartnerId::new("085"), response)
+}
+
+/// `job`'s info.json (partner "085", this timestamp and signature), parsed.
+fn info_value(job: &LoadedJob, timestamp: &str, signature: &str) -> Value {
+    let (pid, response) = ctx_parts();
+    let info = job
+        .info_json(&UploadContext::new(&pid, timestamp, signature, &response))
+        .unwrap();
+    serde_json::from_slice(&info).unwrap()
 }
 
 #[test]
@@ -435,11 +444,7 @@ fn id_info_is_written_as_given() {
     })
     .validate()
     .unwrap();
-    let (pid, response) = ctx_parts();
-    let info = job
-        .info_json(&UploadContext::new(&pid, "t", "s", &response))
-        .unwrap();
-    let v: Value = serde_json::from_slice(&info).unwrap();
+    let v = info_value(&job, "t", "s");
     assert_eq!(
         serde_json::to_string(&v["id_info"]).unwrap(),
         r#"{"country":"NG","id_type":"BVN","id_number":"00000000000","bank_code":"058","entered":"true"}"#
@@ -460,11 +465,7 @@ fn json_special_characters_are_escaped() {
     .with_default_callback_url("https://cb.example.com/a?b=%22c%22")
     .validate()
     .unwrap();
-    let (pid, response) = ctx_parts();
-    let info = job
-        .info_json(&UploadContext::new(&pid, "t\"", "s\\", &response))
-        .unwrap();
-    let v: Value = serde_json::from_slice(&info).unwrap();
+    let v = info_value(&job, "t\"", "s\\");
     assert_eq!(
         v["misc_information"]["partner_params"]["user_id"],
         "u\"1\\ é"
