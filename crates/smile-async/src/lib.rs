@@ -63,6 +63,16 @@
 //! never followed and every HTTP status is handed to the protocol machine. Image files are
 //! read on tokio's blocking pool.
 //!
+//! # TLS and private certificates
+//!
+//! The default transport trusts the web PKI roots. For a server with a private or self-signed
+//! certificate (e.g. `smile-emulator` with TLS: `emulator.cert_pem()`),
+//! [`WebApiBuilder::root_certificates_pem`] makes it trust the given roots **instead**. For
+//! anything else (proxy, client certificates), build your own client with the re-exported
+//! [`reqwest`] (same version as this crate) and pass it to [`ReqwestTransport::from_client`]. A certificate that is
+//! not trusted ends the call with [`Error::Transport`] of kind
+//! [`TransportFailureKind::Tls`].
+//!
 //! # Errors
 //!
 //! Every call returns [`Error`]; see its documentation for what each variant means and
@@ -85,6 +95,9 @@ use std::time::Duration;
 use smile_core::{Driver, DriverBuilder};
 
 pub use http;
+/// The reqwest version this crate uses, to build a client for
+/// [`ReqwestTransport::from_client`].
+pub use reqwest;
 pub use smile_core as core;
 pub use smile_package as package;
 pub use smile_sign as sign;
@@ -281,7 +294,7 @@ impl WebApiBuilder {
     /// HTTP client cannot be set up (TLS back-end).
     pub fn build(self) -> Result<WebApi, ConfigError> {
         let inner = self.inner.build(
-            |connect| Ok(Arc::new(ReqwestTransport::new(connect)?)),
+            |config| Ok(Arc::new(ReqwestTransport::for_config(config)?)),
             || Arc::new(|d| Box::pin(tokio::time::sleep(d)) as BoxFuture),
         )?;
         Ok(WebApi { inner })
@@ -303,18 +316,57 @@ impl fmt::Debug for ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// A transport with its own client and this connect timeout.
+    /// A transport with its own client and this connect timeout, trusting the web PKI roots.
     ///
     /// # Errors
     /// [`ConfigError::HttpClient`] when the TLS back-end cannot be initialised.
     pub fn new(connect_timeout: Duration) -> Result<Self, ConfigError> {
-        let builder = reqwest::Client::builder()
+        Self::build(connect_timeout, &[])
+    }
+
+    /// The transport that [`WebApiBuilder::build`] makes: the configuration's connect timeout
+    /// and, when it has any, its [root certificates](ClientConfig::root_certificates_pem)
+    /// instead of the web PKI roots.
+    ///
+    /// # Errors
+    /// [`ConfigError::RootCertificates`] when a root certificate cannot be parsed,
+    /// [`ConfigError::HttpClient`] when the TLS back-end cannot be initialised.
+    pub fn for_config(config: &ClientConfig) -> Result<Self, ConfigError> {
+        Self::build(config.timeouts().connect, config.root_certificates_pem())
+    }
+
+    fn build(connect_timeout: Duration, root_pems: &[String]) -> Result<Self, ConfigError> {
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout);
         #[cfg(feature = "rustls")]
-        let builder = builder.use_rustls_tls();
+        {
+            builder = builder.use_rustls_tls();
+        }
         #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-        let builder = builder.use_native_tls();
+        {
+            builder = builder.use_native_tls();
+        }
+        if !root_pems.is_empty() {
+            builder = builder.tls_built_in_root_certs(false);
+        }
+        for (n, pem) in root_pems.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                ConfigError::RootCertificates {
+                    problem: format!("PEM text #{} cannot be parsed", n + 1),
+                    source: Some(Box::new(e)),
+                }
+            })?;
+            if certs.is_empty() {
+                return Err(ConfigError::RootCertificates {
+                    problem: format!("PEM text #{} holds no certificate", n + 1),
+                    source: None,
+                });
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
         let client = builder
             .build()
             .map_err(|e| ConfigError::HttpClient(Box::new(e)))?;
@@ -364,8 +416,21 @@ impl AsyncTransport for ReqwestTransport {
     }
 }
 
+/// Whether the TLS library's error is behind `e` (a failed handshake, e.g. an untrusted
+/// certificate, surfaces as an I/O or connect error).
+fn tls_cause(e: &(dyn std::error::Error + 'static)) -> bool {
+    #[cfg(feature = "rustls")]
+    if smile_core::caused_by::<rustls::Error>(e) {
+        return true;
+    }
+    let _ = e;
+    false
+}
+
 fn failure(e: reqwest::Error, target: &str) -> TransportFailure {
-    let kind = if e.is_connect() {
+    let kind = if tls_cause(&e) {
+        TransportFailureKind::Tls
+    } else if e.is_connect() {
         TransportFailureKind::Connect
     } else if e.is_timeout() {
         TransportFailureKind::Timeout

@@ -53,6 +53,16 @@
 //! ureq `Agent` is kept per client, so connections are reused (keep-alive). Redirects are
 //! never followed and every HTTP status is handed to the protocol machine.
 //!
+//! # TLS and private certificates
+//!
+//! The default transport trusts the web PKI roots. For a server with a private or self-signed
+//! certificate (e.g. `smile-emulator` with TLS: `emulator.cert_pem()`),
+//! [`WebApiBuilder::root_certificates_pem`] makes it trust the given roots **instead**. For
+//! anything else (proxy, client certificates), build your own client with the re-exported
+//! [`ureq`] (same version as this crate) and pass it to [`UreqTransport::from_agent`]. A certificate that is
+//! not trusted ends the call with [`Error::Transport`] of kind
+//! [`TransportFailureKind::Tls`].
+//!
 //! # Errors
 //!
 //! Every call returns [`Error`]; see its documentation for what each variant means and
@@ -77,6 +87,8 @@ pub use smile_core as core;
 pub use smile_package as package;
 pub use smile_sign as sign;
 pub use smile_types as types;
+/// The ureq version this crate uses, to build an agent for [`UreqTransport::from_agent`].
+pub use ureq;
 
 pub use smile_core::{
     AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
@@ -234,7 +246,7 @@ impl WebApiBuilder {
     /// [`ConfigError`] naming the invalid setting.
     pub fn build(self) -> Result<WebApi, ConfigError> {
         let inner = self.inner.build(
-            |connect| Ok(Arc::new(UreqTransport::new(connect))),
+            |config| Ok(Arc::new(UreqTransport::for_config(config)?)),
             || Arc::new(std::thread::sleep),
         )?;
         Ok(WebApi { inner })
@@ -256,26 +268,25 @@ impl fmt::Debug for UreqTransport {
 }
 
 impl UreqTransport {
-    /// A transport with its own agent and this connect timeout.
+    /// A transport with its own agent and this connect timeout, trusting the web PKI roots.
     #[must_use]
     pub fn new(connect_timeout: Duration) -> Self {
-        use ureq::config::AutoHeaderValue;
-        let builder = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(connect_timeout))
-            .user_agent(AutoHeaderValue::None)
-            .accept(AutoHeaderValue::None)
-            .accept_encoding(AutoHeaderValue::None);
-        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-        let builder = builder.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::NativeTls)
-                .build(),
-        );
         Self {
-            agent: ureq::Agent::new_with_config(builder.build()),
+            agent: agent(connect_timeout, None),
         }
+    }
+
+    /// The transport that [`WebApiBuilder::build`] makes: the configuration's connect timeout
+    /// and, when it has any, its [root certificates](ClientConfig::root_certificates_pem)
+    /// instead of the web PKI roots.
+    ///
+    /// # Errors
+    /// [`ConfigError::RootCertificates`] when a root certificate cannot be parsed.
+    pub fn for_config(config: &ClientConfig) -> Result<Self, ConfigError> {
+        let roots = root_certs(config.root_certificates_pem())?;
+        Ok(Self {
+            agent: agent(config.timeouts().connect, roots),
+        })
     }
 
     /// Wraps an agent of your own. It **must** be configured with
@@ -284,6 +295,59 @@ impl UreqTransport {
     pub fn from_agent(agent: ureq::Agent) -> Self {
         Self { agent }
     }
+}
+
+/// An agent configured for the protocol (see [`UreqTransport`]).
+fn agent(connect_timeout: Duration, roots: Option<ureq::tls::RootCerts>) -> ureq::Agent {
+    use ureq::config::AutoHeaderValue;
+    let tls = ureq::tls::TlsConfig::builder();
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    let tls = tls.provider(ureq::tls::TlsProvider::NativeTls);
+    let tls = match roots {
+        Some(roots) => tls.root_certs(roots),
+        None => tls,
+    };
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(connect_timeout))
+        .user_agent(AutoHeaderValue::None)
+        .accept(AutoHeaderValue::None)
+        .accept_encoding(AutoHeaderValue::None)
+        .tls_config(tls.build())
+        .build();
+    ureq::Agent::new_with_config(config)
+}
+
+/// The certificates of every PEM text, or `None` (web PKI roots) when there is none.
+fn root_certs(pems: &[String]) -> Result<Option<ureq::tls::RootCerts>, ConfigError> {
+    use ureq::tls::{PemItem, parse_pem};
+    if pems.is_empty() {
+        return Ok(None);
+    }
+    let mut certs = Vec::new();
+    for (n, pem) in pems.iter().enumerate() {
+        let before = certs.len();
+        for item in parse_pem(pem.as_bytes()) {
+            match item {
+                Ok(PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(ConfigError::RootCertificates {
+                        problem: format!("PEM text #{} cannot be parsed", n + 1),
+                        source: Some(Box::new(e)),
+                    });
+                }
+            }
+        }
+        if certs.len() == before {
+            return Err(ConfigError::RootCertificates {
+                problem: format!("PEM text #{} holds no certificate", n + 1),
+                source: None,
+            });
+        }
+    }
+    Ok(Some(ureq::tls::RootCerts::new_with_certs(&certs)))
 }
 
 impl Transport for UreqTransport {
@@ -310,6 +374,9 @@ fn failure(e: ureq::Error, target: &str) -> TransportFailure {
     use std::io::ErrorKind as K;
     use ureq::Error as E;
     let kind = match &e {
+        // ureq's `source()` skips the I/O error's inner one: look there too.
+        E::Io(io) if tls_cause(io) => TransportFailureKind::Tls,
+        _ if tls_cause(&e) => TransportFailureKind::Tls,
         E::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
             TransportFailureKind::Connect
         }
@@ -331,6 +398,17 @@ fn failure(e: ureq::Error, target: &str) -> TransportFailure {
         _ => tls_or_other(&e),
     };
     TransportFailure::new(kind, target).with_source(e)
+}
+
+/// Whether the TLS library's error is behind `e` (a failed handshake, e.g. an untrusted
+/// certificate, surfaces as an I/O or connect error).
+fn tls_cause(e: &(dyn std::error::Error + 'static)) -> bool {
+    #[cfg(feature = "rustls")]
+    if smile_core::caused_by::<rustls::Error>(e) {
+        return true;
+    }
+    let _ = e;
+    false
 }
 
 fn tls_or_other(e: &ureq::Error) -> TransportFailureKind {

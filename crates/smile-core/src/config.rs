@@ -76,6 +76,15 @@ pub enum ConfigError {
     /// The `User-Agent` is not a valid header value.
     #[error("user_agent {0:?} is not a valid header value")]
     UserAgent(String),
+    /// A root certificate given to `root_certificates_pem` is not usable.
+    #[error("root_certificates_pem: {problem}")]
+    RootCertificates {
+        /// What is wrong, e.g. "no CERTIFICATE block in the PEM text".
+        problem: String,
+        /// The parser's error, when there is one.
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    },
     /// The HTTP client of a driver could not be built (TLS set-up, ...).
     #[error("the HTTP client could not be built")]
     HttpClient(#[source] Box<dyn StdError + Send + Sync + 'static>),
@@ -104,6 +113,7 @@ pub struct ClientConfig {
     retry_policy: RetryPolicy,
     user_agent: String,
     clock: Arc<dyn Clock>,
+    root_certificates_pem: Vec<String>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -118,6 +128,7 @@ impl fmt::Debug for ClientConfig {
             .field("retry_policy", &self.retry_policy)
             .field("user_agent", &self.user_agent)
             .field("clock", &self.clock)
+            .field("root_certificates", &self.root_certificates_pem.len())
             .finish()
     }
 }
@@ -186,6 +197,14 @@ impl ClientConfig {
     pub fn clock(&self) -> &dyn Clock {
         &*self.clock
     }
+
+    /// The PEM texts of the root certificates that the drivers' default transports trust
+    /// **instead of** the built-in web PKI roots; empty (the default) means the web PKI roots.
+    /// See [`ClientConfigBuilder::root_certificates_pem`].
+    #[must_use]
+    pub fn root_certificates_pem(&self) -> &[String] {
+        &self.root_certificates_pem
+    }
 }
 
 /// Builds a [`ClientConfig`]; the drivers' `WebApi::builder` wraps it and forwards every
@@ -217,6 +236,7 @@ pub struct ClientConfigBuilder {
     retry_policy: RetryPolicy,
     user_agent: String,
     clock: Option<Arc<dyn Clock>>,
+    root_certificates_pem: Vec<String>,
 }
 
 impl fmt::Debug for ClientConfigBuilder {
@@ -245,6 +265,7 @@ impl ClientConfigBuilder {
             retry_policy: RetryPolicy::default(),
             user_agent: default_user_agent(),
             clock: None,
+            root_certificates_pem: Vec::new(),
         }
     }
 
@@ -320,6 +341,18 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Trusts the root certificates in this PEM text (one or more `CERTIFICATE` blocks)
+    /// **instead of** the built-in web PKI roots: for a server with a private or self-signed
+    /// certificate, such as `smile-emulator` with TLS (`emulator.cert_pem()`). Calling it again
+    /// adds more roots. The drivers' default transports apply it; a transport of your own
+    /// ignores it. `build()` fails with [`ConfigError::RootCertificates`] when the text holds
+    /// no certificate (the drivers also reject one they cannot parse).
+    #[must_use]
+    pub fn root_certificates_pem(mut self, pem: impl Into<String>) -> Self {
+        self.root_certificates_pem.push(pem.into());
+        self
+    }
+
     /// The connect timeout currently set (drivers read it to configure their transport).
     #[must_use]
     pub fn connect_timeout_value(&self) -> Duration {
@@ -353,6 +386,16 @@ impl ClientConfigBuilder {
             }
         }
         self.poll_policy.validate()?;
+        if let Some(n) = self
+            .root_certificates_pem
+            .iter()
+            .position(|pem| !pem.contains("-----BEGIN CERTIFICATE-----"))
+        {
+            return Err(ConfigError::RootCertificates {
+                problem: format!("PEM text #{} holds no CERTIFICATE block", n + 1),
+                source: None,
+            });
+        }
         if http::HeaderValue::from_str(&self.user_agent).is_err() {
             return Err(ConfigError::UserAgent(self.user_agent));
         }
@@ -372,6 +415,7 @@ impl ClientConfigBuilder {
             retry_policy: self.retry_policy,
             user_agent: self.user_agent,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            root_certificates_pem: self.root_certificates_pem,
         })
     }
 }
@@ -449,6 +493,15 @@ macro_rules! __forward_config_setters {
         #[must_use]
         pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
             self.$field = self.$field.user_agent(ua);
+            self
+        }
+
+        /// Trusts the root certificates in this PEM text (one or more `CERTIFICATE` blocks)
+        /// **instead of** the built-in web PKI roots, e.g. the emulator's self-signed
+        /// certificate; calling it again adds more. Ignored by a transport of your own.
+        #[must_use]
+        pub fn root_certificates_pem(mut self, pem: impl Into<String>) -> Self {
+            self.$field = self.$field.root_certificates_pem(pem);
             self
         }
 
@@ -537,6 +590,22 @@ mod tests {
         assert_eq!(c.clock().now(), at);
         fixed.advance(Duration::from_secs(5));
         assert_eq!(c.clock().now(), at + Duration::from_secs(5));
+    }
+
+    #[test]
+    fn root_certificates_must_hold_a_certificate() {
+        let e = ClientConfig::builder("085", "key")
+            .root_certificates_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .root_certificates_pem("not pem")
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, ConfigError::RootCertificates { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "root_certificates_pem: PEM text #2 holds no CERTIFICATE block"
+        );
+        let c = ClientConfig::builder("085", "key").build().unwrap();
+        assert!(c.root_certificates_pem().is_empty());
     }
 
     #[test]

@@ -1,12 +1,10 @@
 //! The part of a client that does not depend on how it sends and waits, shared by the
 //! drivers (`smile-blocking`, `smile-async`) and by anyone writing a driver of their own.
 
-use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
-
 use secrecy::SecretString;
 use smile_types::PartnerId;
+use std::fmt;
+use std::sync::Arc;
 
 use crate::config::{ClientConfig, ClientConfigBuilder, ConfigError};
 
@@ -26,7 +24,7 @@ use crate::config::{ClientConfig, ClientConfigBuilder, ConfigError};
 /// let driver = DriverBuilder::<dyn Transport, Sleep>::new("085", "api-key")
 ///     .request_timeout(Duration::from_secs(20))
 ///     .build(
-///         |_connect| Ok(Arc::new(|_req: smile_core::HttpRequest| -> Result<smile_core::HttpResponse, smile_core::TransportFailure> {
+///         |_config| Ok(Arc::new(|_req: smile_core::HttpRequest| -> Result<smile_core::HttpResponse, smile_core::TransportFailure> {
 ///             Ok(http::Response::new(Vec::new()))
 ///         })),
 ///         || Arc::new(std::thread::sleep),
@@ -78,20 +76,21 @@ impl<T: ?Sized, S: ?Sized> DriverBuilder<T, S> {
         self
     }
 
-    /// Validates the configuration, then builds the default transport (given the connect
-    /// timeout) unless one was set, and takes the default sleep unless one was set.
+    /// Validates the configuration, then builds the default transport (from the validated
+    /// configuration: connect timeout, root certificates) unless one was set, and takes the
+    /// default sleep unless one was set.
     ///
     /// # Errors
     /// [`ConfigError`] naming the invalid setting, or the error of `default_transport`.
     pub fn build(
         self,
-        default_transport: impl FnOnce(Duration) -> Result<Arc<T>, ConfigError>,
+        default_transport: impl FnOnce(&ClientConfig) -> Result<Arc<T>, ConfigError>,
         default_sleep: impl FnOnce() -> Arc<S>,
     ) -> Result<Driver<T, S>, ConfigError> {
         let config = self.config.build()?;
         let transport = match self.transport {
             Some(t) => t,
-            None => default_transport(config.timeouts().connect)?,
+            None => default_transport(&config)?,
         };
         Ok(Driver {
             config: Arc::new(config),

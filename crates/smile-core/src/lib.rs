@@ -106,7 +106,7 @@ pub use server::{
 };
 pub use transport::{
     AsyncTransport, HttpRequest, HttpResponse, MAX_RESPONSE_BODY_BYTES, RequestKind,
-    RequestTimeout, Transport, TransportFailure, TransportFailureKind, request_kind,
+    RequestTimeout, Transport, TransportFailure, TransportFailureKind, caused_by, request_kind,
     request_target, request_timeout,
 };
 

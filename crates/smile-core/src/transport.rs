@@ -82,6 +82,44 @@ pub fn request_target(request: &HttpRequest) -> String {
     }
 }
 
+/// Whether `error`, or an error in its `source()` chain, is an `E`; an [`std::io::Error`]'s
+/// inner error counts too (its `source()` skips it). Lets a transport classify a failure by
+/// its cause, such as a TLS library's error behind an I/O error.
+///
+/// ```
+/// use std::fmt;
+/// #[derive(Debug)]
+/// struct Handshake;
+/// impl fmt::Display for Handshake {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str("bad certificate") }
+/// }
+/// impl std::error::Error for Handshake {}
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::InvalidData, Handshake);
+/// assert!(smile_core::caused_by::<Handshake>(&io));
+/// assert!(!smile_core::caused_by::<std::fmt::Error>(&io));
+/// ```
+#[must_use]
+pub fn caused_by<E: std::error::Error + 'static>(
+    error: &(dyn std::error::Error + 'static),
+) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<E>() {
+            return true;
+        }
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            && caused_by::<E>(inner)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// What kind of network-level failure happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
