@@ -131,26 +131,16 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(format!("{}/{path}", self.base))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        reply(resp).await
+        send(self.http.post(format!("{}/{path}", self.base)).json(body)).await
     }
 
     pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
-        let resp = self
+        let req = self
             .http
             .post(format!("{}/{path}", self.base))
             .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        reply(resp).await
+            .body(body.to_owned());
+        send(req).await
     }
 
     pub async fn prep(
@@ -254,12 +244,13 @@ impl Api {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        reply(req.send().await.unwrap()).await
+        send(req).await
     }
 }
 
-/// The status and the body of `resp` (JSON, or the text as a JSON string).
-async fn reply(resp: reqwest::Response) -> (u16, Value) {
+/// Sends `req`; the status and the body of the response (JSON, or the text as a JSON string).
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
     (
