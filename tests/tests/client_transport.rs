@@ -168,7 +168,7 @@ async fn default_transports_reuse_connections() {
                 .get_job_status("user-0001", "job-0002", JobStatusOptions::default())
                 .await
                 .unwrap();
-            assert_eq!(st.job_complete, Some(false));
+            assert_eq!(st.job_complete(), Some(false));
         }
         assert_eq!(connections.load(Ordering::SeqCst), 1, "{kind:?}");
     }

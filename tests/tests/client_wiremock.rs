@@ -405,7 +405,7 @@ async fn seed_flow_with_history_and_image_links(kind: ClientKind) {
     );
     assert_eq!(status.history.len(), 1);
     assert!(status.image_links.as_ref().unwrap().selfie_image.is_some());
-    assert_eq!(status.job_success, Some(true));
+    assert_eq!(status.job_success(), Some(true));
 }
 
 /// return_job_status false: {success, smile_job_id} after exactly two requests.
@@ -663,7 +663,7 @@ async fn job_never_completes(kind: ClientKind) {
     assert_eq!(smile_job_id.as_str(), "0000000001");
     assert_eq!(job_id.as_str(), "job-0002");
     let last = last_status.as_ref().expect("last status");
-    assert_eq!(last.job_complete, Some(false));
+    assert_eq!(last.job_complete(), Some(false));
     assert!(err.to_string().contains("did not complete"), "{err}");
     assert_eq!(received(&server).await.len(), 9);
 }
@@ -698,7 +698,7 @@ async fn result_given_as_a_string(kind: ClientKind) {
     };
     assert_eq!(smile_job_id.as_str(), "0000000001");
     assert_eq!(message.as_deref(), Some("No zip uploaded"));
-    assert_eq!(status.job_success, Some(false));
+    assert_eq!(status.job_success(), Some(false));
     assert!(err.to_string().contains("No zip uploaded"), "{err}");
     assert_eq!(received(&server).await.len(), 4);
 }

@@ -44,7 +44,7 @@ fn enrol_then_authenticate_pass() {
         assert_eq!(interpretation.category, ResultCategory::Approved);
         assert!(interpretation.is_final);
         assert!(auth.is_final_approval());
-        assert_eq!(status.job_success, Some(true));
+        assert_eq!(status.job_success(), Some(true));
         assert_eq!(status.history.len(), 1);
         let entry = status.result_entry().unwrap();
         assert_eq!(
@@ -82,7 +82,7 @@ fn authenticate_fail_0821() {
         assert_eq!(interpretation.category, ResultCategory::Rejected);
         assert!(outcome.is_final());
         assert!(!outcome.is_final_approval());
-        assert_eq!(outcome.status().unwrap().job_success, Some(false));
+        assert_eq!(outcome.status().unwrap().job_success(), Some(false));
     }
 }
 

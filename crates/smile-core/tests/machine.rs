@@ -679,7 +679,7 @@ fn result_as_a_string() {
     };
     assert_eq!(message.as_deref(), Some("Job failed"));
     assert_eq!(smile_job_id.as_str(), "0000000001");
-    assert_eq!(status.job_success, Some(false));
+    assert_eq!(status.job_success(), Some(false));
     assert!(err.to_string().contains("Job failed"), "{err}");
 }
 

@@ -416,6 +416,11 @@ const fn err(
 /// A top-level API `code` (`"2215"`, `"2302"`, …; PROTOCOL.md §10.5), an open set: codes not
 /// in the table (e.g. `2227`) are kept and reported as unknown.
 ///
+/// Deserializes from a JSON string (kept verbatim) or a JSON number (a non-negative integer is
+/// zero-padded to 4 digits, like [`ResultCode`]). The original JSON form is remembered, so
+/// re-serializing writes a number back as the same number; equality, ordering, hashing and
+/// [`as_str`](Self::as_str) use the string.
+///
 /// ```
 /// use smile_types::ApiErrorCode;
 /// let c = ApiErrorCode::new("2301");
@@ -423,9 +428,47 @@ const fn err(
 /// assert!(!ApiErrorCode::new("2215").is_transient());
 /// assert!(ApiErrorCode::new("2302").is_success());
 /// assert!(ApiErrorCode::new("2227").info().is_none());
+/// let n: ApiErrorCode = serde_json::from_str("2302").unwrap();
+/// assert_eq!((n.as_str(), n.was_number()), ("2302", true));
+/// assert_eq!(serde_json::to_string(&n).unwrap(), "2302");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ApiErrorCode(String);
+#[derive(Clone)]
+pub struct ApiErrorCode {
+    code: String,
+    number: Option<Number>,
+}
+
+impl PartialEq for ApiErrorCode {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for ApiErrorCode {}
+
+impl PartialOrd for ApiErrorCode {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ApiErrorCode {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.code.cmp(&other.code)
+    }
+}
+
+impl Hash for ApiErrorCode {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.code.hash(state);
+    }
+}
+
+impl fmt::Debug for ApiErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiErrorCode({:?})", self.code)
+    }
+}
 
 impl ApiErrorCode {
     /// The well-known "job already exists" code (§5.10).
@@ -433,17 +476,25 @@ impl ApiErrorCode {
 
     /// A code, kept exactly as given.
     pub fn new(code: impl Into<String>) -> Self {
-        Self(code.into())
+        Self {
+            code: code.into(),
+            number: None,
+        }
     }
 
     /// The code as a string.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.code
+    }
+
+    /// True when the code was received as a JSON number.
+    pub fn was_number(&self) -> bool {
+        self.number.is_some()
     }
 
     /// The table row, if the code is known.
     pub fn info(&self) -> Option<&'static ErrorCodeInfo> {
-        ErrorCodeInfo::lookup(&self.0)
+        ErrorCodeInfo::lookup(&self.code)
     }
 
     /// True only for codes the table marks transient (2201, 2301, 2401). Unknown codes are
@@ -460,7 +511,7 @@ impl ApiErrorCode {
 
 impl fmt::Display for ApiErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.code)
     }
 }
 
@@ -478,22 +529,25 @@ impl From<String> for ApiErrorCode {
 
 impl AsRef<str> for ApiErrorCode {
     fn as_ref(&self) -> &str {
-        &self.0
+        &self.code
     }
 }
 
+/// Writes the form received: a number stays a number.
 impl Serialize for ApiErrorCode {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        match &self.number {
+            Some(n) => n.serialize(serializer),
+            None => serializer.serialize_str(&self.code),
+        }
     }
 }
 
-/// Accepts a JSON string (verbatim) or number (zero-padded to 4 digits).
+/// Accepts a JSON string (verbatim) or number (zero-padded to 4 digits, remembered).
 impl<'de> Deserialize<'de> for ApiErrorCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(CodeVisitor)
-            .map(|(code, _)| Self(code))
+        let (code, number) = deserializer.deserialize_any(CodeVisitor)?;
+        Ok(Self { code, number })
     }
 }
 

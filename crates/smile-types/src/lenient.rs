@@ -288,11 +288,6 @@ impl Fields {
         Some(t)
     }
 
-    /// Removes `key` as a lenient boolean (JSON bool or `"true"`/`"false"`).
-    pub(crate) fn take_bool(&mut self, key: &str) -> Option<bool> {
-        self.take_with(key, bool_from_json)
-    }
-
     /// Removes `key` as a code (string verbatim, number zero-padded to 4).
     pub(crate) fn take_code(&mut self, key: &str) -> Option<String> {
         self.take_with(key, |v| match v {

@@ -50,8 +50,11 @@
 //!   `null`, `{}` or absent. Unknown enum values land in `Other`/`Unknown` variants and unknown
 //!   keys in `extra` maps; decoding a JSON object into [`ResultEntry`], [`JobStatusResponse`],
 //!   [`Callback`] or [`ErrorBody`] never fails.
-//! - Values are kept in the form received ([`Lenient`], [`ConfidenceValue`], [`ResultCode`]), so
-//!   re-encoding is value-identical; the few normalisations are listed on each type.
+//! - Values are kept in the form received ([`Lenient`], [`ConfidenceValue`], [`ResultCode`],
+//!   [`ApiErrorCode`], per-entry [`Actions`]), so re-encoding is value-identical: `"true"` stays
+//!   a string, a numeric `code` stays a number, a `null` action stays `null`. The one
+//!   normalisation: a numeric `SmileJobID`/`smile_job_id` is written back as its decimal string
+//!   ([`SmileJobId`] is a string type).
 //! - Result codes are strings with leading zeros and are interpreted together with the job
 //!   type (`0810` is job 1 *and* job 6); an unknown code is [`ResultCategory::Unknown`] and not
 //!   final unless `IsFinalResult` says so. Never branch on `ResultText`.

@@ -7,7 +7,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::lenient::{Fields, serialize_object};
+use crate::lenient::{Fields, Lenient, LenientBool, serialize_object};
 use crate::{ApiErrorCode, Interpretation, JobId, JobType, ResultEntry, SmileJobId};
 
 /// Why a response body could not be decoded.
@@ -271,21 +271,27 @@ impl<'de> Deserialize<'de> for ImageLinks {
 
 /// The answer to `POST /job_status` (PROTOCOL.md §7.2), decoded leniently (§7.3).
 ///
-/// Decoding never fails for a JSON object. Values that a typed field cannot hold exactly stay
-/// in [`extra`](Self::extra) under their key: unknown keys (`kyc_receipt`, …), a `result` of
-/// `null` or `{}` (read as [`JobResult::None`]), `history: []`, and any known key with an
-/// unexpected JSON type. Re-encoding therefore gives back every key with the same value, with
-/// two documented normalisations: `job_complete`/`job_success`/`success` sent as strings
-/// (`"true"`) are written back as JSON booleans, and a numeric `code`/`smile_job_id` is written
-/// back as a string.
+/// Decoding never fails for a JSON object. `job_complete`, `job_success` and `success` are
+/// kept as received ([`LenientBool`]: `true` or `"true"`, read through
+/// [`job_complete()`](Self::job_complete) and friends), `code` too ([`ApiErrorCode`]: a string,
+/// or a number remembered as a number). Values that a typed field cannot hold exactly stay in
+/// [`extra`](Self::extra) under their key: unknown keys (`kyc_receipt`, …), a `result` of `null`
+/// or `{}` (read as [`JobResult::None`]), `history: []`, and any known key with an unexpected
+/// JSON type. Re-encoding therefore gives back every key with the same value, with one
+/// documented normalisation: a numeric `smile_job_id` is written back as a string (as
+/// `SmileJobID` in [`ResultEntry`]).
 ///
 /// ```
 /// use smile_types::{JobStatusResponse, JobType, ResultCategory};
-/// let s = JobStatusResponse::from_json(br#"{"job_complete":"true","job_success":false,"code":"2302","result":{"ResultCode":"0821","PartnerParams":{"job_type":"2"}}}"#)?;
+/// let body = br#"{"job_complete":"true","job_success":false,"code":2302,"result":{"ResultCode":"0821","PartnerParams":{"job_type":"2"}}}"#;
+/// let s = JobStatusResponse::from_json(body)?;
 /// assert!(s.is_complete());
+/// assert_eq!((s.job_complete(), s.code()), (Some(true), Some("2302")));
 /// let i = s.interpret(None).unwrap(); // job type from the echoed PartnerParams
 /// assert_eq!(i.category, ResultCategory::Rejected);
 /// assert!(i.is_final);
+/// // Written back as received: "true" stays a string, 2302 a number.
+/// assert_eq!(serde_json::to_value(&s).unwrap(), serde_json::from_slice::<serde_json::Value>(body).unwrap());
 /// # Ok::<(), smile_types::DecodeError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -294,20 +300,22 @@ pub struct JobStatusResponse {
     pub timestamp: Option<String>,
     /// `signature`.
     pub signature: Option<String>,
-    /// `job_complete`: the server has reported a status (not necessarily final).
-    pub job_complete: Option<bool>,
-    /// `job_success`: the job achieved its goal.
-    pub job_success: Option<bool>,
-    /// `code` (`"2302"`).
-    pub code: Option<String>,
+    /// `job_complete`, as sent: the server has reported a status (not necessarily final).
+    /// Read it with [`job_complete()`](Self::job_complete).
+    pub job_complete: Option<LenientBool>,
+    /// `job_success`, as sent: the job achieved its goal. Read it with
+    /// [`job_success()`](Self::job_success).
+    pub job_success: Option<LenientBool>,
+    /// `code` (`"2302"`), as sent (string or number).
+    pub code: Option<ApiErrorCode>,
     /// `result`.
     pub result: JobResult,
     /// `history` entries (empty when absent).
     pub history: Vec<ResultEntry>,
     /// `image_links`.
     pub image_links: Option<ImageLinks>,
-    /// `success`.
-    pub success: Option<bool>,
+    /// `success`, as sent. Read it with [`success()`](Self::success).
+    pub success: Option<LenientBool>,
     /// `smile_job_id`.
     pub smile_job_id: Option<SmileJobId>,
     /// Every other key, in order (see the type docs).
@@ -315,6 +323,26 @@ pub struct JobStatusResponse {
 }
 
 impl JobStatusResponse {
+    /// `job_complete` when present and recognisable (`true`, `"true"`, any letter case).
+    pub fn job_complete(&self) -> Option<bool> {
+        self.job_complete.as_ref().and_then(Lenient::value)
+    }
+
+    /// `job_success` when present and recognisable.
+    pub fn job_success(&self) -> Option<bool> {
+        self.job_success.as_ref().and_then(Lenient::value)
+    }
+
+    /// `success` when present and recognisable.
+    pub fn success(&self) -> Option<bool> {
+        self.success.as_ref().and_then(Lenient::value)
+    }
+
+    /// `code` as a string (a number is zero-padded to 4 digits).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_ref().map(ApiErrorCode::as_str)
+    }
+
     /// Decodes a body.
     pub fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
         Ok(Self::from_map(object_from_slice(bytes)?))
@@ -353,13 +381,13 @@ impl JobStatusResponse {
         Self {
             timestamp: f.take("timestamp"),
             signature: f.take("signature"),
-            job_complete: f.take_bool("job_complete"),
-            job_success: f.take_bool("job_success"),
-            code: f.take_code("code"),
+            job_complete: f.take("job_complete"),
+            job_success: f.take("job_success"),
+            code: f.take("code"),
             result,
             history,
             image_links: f.take("image_links"),
-            success: f.take_bool("success"),
+            success: f.take("success"),
             smile_job_id: f.take("smile_job_id"),
             extra: f.into_inner(),
         }
@@ -367,7 +395,7 @@ impl JobStatusResponse {
 
     /// `job_complete` is (leniently) true.
     pub fn is_complete(&self) -> bool {
-        self.job_complete == Some(true)
+        self.job_complete() == Some(true)
     }
 
     /// The result entry, when `result` is an object.
@@ -507,7 +535,9 @@ impl<'de> Deserialize<'de> for Callback {
 /// `success: false`, possibly without `code`, or gateway style `{"message": "..."}`.
 ///
 /// Decoding never fails for a JSON object (a non-JSON body is a [`DecodeError`]; the caller
-/// keeps the raw text). `code` accepts a string (verbatim) or a number (zero-padded to 4).
+/// keeps the raw text). `code` accepts a string (verbatim) or a number (read zero-padded to 4,
+/// written back as the number); `success` is kept as sent (`false` or `"false"`). Re-encoding
+/// is value-identical.
 ///
 /// ```
 /// use smile_types::ErrorBody;
@@ -515,7 +545,7 @@ impl<'de> Deserialize<'de> for Callback {
 /// assert_eq!(e.api_code().unwrap().as_str(), "2215");
 /// assert!(e.text().unwrap().starts_with("Job already exists"));
 /// let g = ErrorBody::from_json(br#"{"message":"Internal server error"}"#)?;
-/// assert_eq!((g.code.as_deref(), g.text()), (None, Some("Internal server error")));
+/// assert_eq!((g.code(), g.text()), (None, Some("Internal server error")));
 /// assert!(ErrorBody::from_json(b"<html></html>").is_err());
 /// # Ok::<(), smile_types::DecodeError>(())
 /// ```
@@ -523,12 +553,12 @@ impl<'de> Deserialize<'de> for Callback {
 pub struct ErrorBody {
     /// `error`: the server's message.
     pub error: Option<String>,
-    /// `code`.
-    pub code: Option<String>,
+    /// `code`, as sent (string or number).
+    pub code: Option<ApiErrorCode>,
     /// `message` (gateway-style bodies).
     pub message: Option<String>,
-    /// `success`.
-    pub success: Option<bool>,
+    /// `success`, as sent. Read it with [`success()`](Self::success).
+    pub success: Option<LenientBool>,
     /// Every other key, in order.
     pub extra: Map<String, Value>,
 }
@@ -538,7 +568,7 @@ impl ErrorBody {
     pub fn new(code: impl Into<String>, error: impl Into<String>) -> Self {
         Self {
             error: Some(error.into()),
-            code: Some(code.into()),
+            code: Some(ApiErrorCode::new(code)),
             ..Self::default()
         }
     }
@@ -553,9 +583,9 @@ impl ErrorBody {
         let mut f = Fields(map);
         Self {
             error: f.take("error"),
-            code: f.take_code("code"),
+            code: f.take("code"),
             message: f.take("message"),
-            success: f.take_bool("success"),
+            success: f.take("success"),
             extra: f.into_inner(),
         }
     }
@@ -567,12 +597,22 @@ impl ErrorBody {
 
     /// The code as an [`ApiErrorCode`] (table lookup, transient flag).
     pub fn api_code(&self) -> Option<ApiErrorCode> {
-        self.code.as_deref().map(ApiErrorCode::new)
+        self.code.clone()
+    }
+
+    /// `code` as a string (a number is zero-padded to 4 digits).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_ref().map(ApiErrorCode::as_str)
+    }
+
+    /// `success` when present and recognisable (`false`, `"false"`, any letter case).
+    pub fn success(&self) -> Option<bool> {
+        self.success.as_ref().and_then(Lenient::value)
     }
 
     /// True when the body says it is an error: an `error` key (string) or `success: false`.
     pub fn is_error(&self) -> bool {
-        self.error.is_some() || self.success == Some(false)
+        self.error.is_some() || self.success() == Some(false)
     }
 }
 
@@ -665,14 +705,14 @@ mod tests {
             br#"{"job_complete":"True","job_success":"nope","code":2302,"history":[],"success":"false"}"#,
         )
         .unwrap();
-        assert_eq!(s.job_complete, Some(true));
-        assert_eq!(s.job_success, None);
-        assert_eq!(s.code.as_deref(), Some("2302"));
-        assert_eq!(s.success, Some(false));
+        assert_eq!(s.job_complete(), Some(true));
+        assert_eq!(s.job_success(), None);
+        assert_eq!(s.code(), Some("2302"));
+        assert_eq!(s.success(), Some(false));
         assert!(s.history.is_empty());
         assert_eq!(
-            serde_json::to_value(&s).unwrap(),
-            json!({"job_complete":true,"code":"2302","success":false,"job_success":"nope","history":[]})
+            serde_json::to_string(&s).unwrap(),
+            r#"{"job_complete":"True","job_success":"nope","code":2302,"success":"false","history":[]}"#
         );
     }
 
@@ -686,9 +726,13 @@ mod tests {
 
     #[test]
     fn error_body_forms() {
-        let e = ErrorBody::from_json(br#"{"code":2213,"error":"x","success":false}"#).unwrap();
-        assert_eq!(e.code.as_deref(), Some("2213"));
+        let e = ErrorBody::from_json(br#"{"code":2213,"error":"x","success":"false"}"#).unwrap();
+        assert_eq!(e.code(), Some("2213"));
         assert!(e.is_error());
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"error":"x","code":2213,"success":"false"}"#
+        );
         let e = ErrorBody::new("2205", "You're not authorized to do that.");
         assert_eq!(
             serde_json::to_string(&e).unwrap(),

@@ -86,31 +86,6 @@ fn object() -> impl Strategy<Value = Map<String, Value>> {
 
 // --- the documented normalisations, written independently of the crate -----------------------
 
-fn lenient_bool(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
-fn norm_bool(m: &mut Map<String, Value>, key: &str) {
-    if let Some(b) = m.get(key).and_then(lenient_bool) {
-        m.insert(key.into(), Value::Bool(b));
-    }
-}
-
-fn norm_code(m: &mut Map<String, Value>, key: &str) {
-    if let Some(Value::Number(n)) = m.get(key) {
-        let s = match n.as_u64() {
-            Some(u) => format!("{u:04}"),
-            None => n.to_string(),
-        };
-        m.insert(key.into(), Value::String(s));
-    }
-}
-
 fn norm_id(m: &mut Map<String, Value>, key: &str) {
     if let Some(u) = m.get(key).and_then(Value::as_u64) {
         m.insert(key.into(), Value::String(u.to_string()));
@@ -123,10 +98,6 @@ fn norm_entry(mut m: Map<String, Value>) -> Map<String, Value> {
 }
 
 fn norm_status(mut m: Map<String, Value>) -> Map<String, Value> {
-    for k in ["job_complete", "job_success", "success"] {
-        norm_bool(&mut m, k);
-    }
-    norm_code(&mut m, "code");
     norm_id(&mut m, "smile_job_id");
     if let Some(Value::Object(o)) = m.get("result")
         && !o.is_empty()
@@ -146,10 +117,8 @@ fn norm_status(mut m: Map<String, Value>) -> Map<String, Value> {
     m
 }
 
-fn norm_error(mut m: Map<String, Value>) -> Map<String, Value> {
-    norm_bool(&mut m, "success");
-    norm_code(&mut m, "code");
-    m
+fn norm_error(m: Map<String, Value>) -> Map<String, Value> {
+    m // success and code are kept as received
 }
 
 proptest! {

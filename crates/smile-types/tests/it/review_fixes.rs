@@ -62,3 +62,33 @@ fn partner_id_is_never_read_from_a_number() {
     let id: SmileJobId = serde_json::from_str("57497").unwrap();
     assert_eq!(id.as_str(), "57497");
 }
+
+#[test]
+fn job_status_and_error_body_re_encode_value_identically() {
+    use smile_types::{ErrorBody, JobStatusResponse};
+    let text = r#"{"timestamp":"t","signature":"s","job_complete":"true","job_success":"FALSE","code":2302,"success":"false","result":null}"#;
+    let s = JobStatusResponse::from_json(text.as_bytes()).unwrap();
+    assert_eq!(s.job_complete(), Some(true));
+    assert!(s.is_complete());
+    assert_eq!(s.job_success(), Some(false));
+    assert_eq!(s.success(), Some(false));
+    assert_eq!(s.code(), Some("2302"));
+    assert!(s.code.as_ref().unwrap().was_number());
+    assert_eq!(
+        serde_json::to_value(&s).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
+    assert_eq!(serde_json::to_string(&s).unwrap(), text);
+
+    let text = r#"{"error":"Invalid Job Type","code":2213,"success":"false"}"#;
+    let e = ErrorBody::from_json(text.as_bytes()).unwrap();
+    assert_eq!(e.code(), Some("2213"));
+    assert_eq!(e.api_code().unwrap().as_str(), "2213");
+    assert_eq!(e.success(), Some(false));
+    assert!(e.is_error());
+    assert_eq!(serde_json::to_string(&e).unwrap(), text);
+    // A small code keeps its number form but reads zero-padded.
+    let e = ErrorBody::from_json(br#"{"code":5}"#).unwrap();
+    assert_eq!(e.code(), Some("0005"));
+    assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"code":5}"#);
+}
