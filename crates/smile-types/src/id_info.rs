@@ -1,5 +1,7 @@
 //! [`IdInfo`] (PROTOCOL.md §4.4).
 
+use std::fmt;
+
 use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -38,7 +40,21 @@ const NAMED_KEYS: [&str; 8] = [
 ///     r#"{"country":"NG","id_type":"BVN","id_number":"00000000000","entered":"true"}"#
 /// );
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// `Debug` shows which keys are present but not the personal data: `country`, `id_type` and
+/// `entered` are shown, the values of names, `id_number`, `dob`, `phone_number` and every extra
+/// key are printed as `<redacted>`.
+///
+/// ```
+/// use smile_types::IdInfo;
+/// let info = IdInfo::verify("NG", "BVN", "00000000000").with_extra("bank_code", "058");
+/// let shown = format!("{info:?}");
+/// assert_eq!(
+///     shown,
+///     r#"IdInfo { country: "NG", id_type: "BVN", id_number: <redacted>, extra: {"bank_code": <redacted>}, entered: true }"#
+/// );
+/// ```
+#[derive(Clone, Default, PartialEq)]
 pub struct IdInfo {
     /// First name.
     pub first_name: Option<String>,
@@ -118,6 +134,48 @@ impl IdInfo {
     /// True when no named field and no extra is set (whatever `entered` says).
     pub fn is_empty(&self) -> bool {
         self.named().iter().all(|(_, v)| v.is_none()) && self.extra.is_empty()
+    }
+}
+
+/// Prints `<redacted>` (for personal data in `Debug`).
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The extra keys, each with a redacted value.
+struct RedactedExtra<'a>(&'a Map<String, Value>);
+
+impl fmt::Debug for RedactedExtra<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, Redacted)))
+            .finish()
+    }
+}
+
+/// Present keys only; personal values redacted (see the type docs).
+impl fmt::Debug for IdInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("IdInfo");
+        for (key, value) in self.named() {
+            match (key, value) {
+                (_, None) => {}
+                ("country" | "id_type", Some(v)) => {
+                    d.field(key, v);
+                }
+                (_, Some(_)) => {
+                    d.field(key, &Redacted);
+                }
+            }
+        }
+        if !self.extra.is_empty() {
+            d.field("extra", &RedactedExtra(&self.extra));
+        }
+        d.field("entered", &self.entered).finish()
     }
 }
 

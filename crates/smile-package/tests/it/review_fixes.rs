@@ -154,3 +154,18 @@ fn partner_params_extras_must_be_strings() {
         serde_json::from_str(r#"{"user_id":"u","job_id":"j","job_type":2,"count":3}"#).unwrap();
     assert_eq!(full.non_string_extra_keys().collect::<Vec<_>>(), ["count"]);
 }
+
+#[test]
+fn submit_request_and_loaded_job_debug_hide_the_id_number() {
+    let request = request(
+        JobType::BiometricKyc,
+        Some(IdInfo::verify("NG", "BVN", "22212345678").with_extra("bank_code", "058")),
+    );
+    let shown = format!("{request:?}");
+    assert!(!shown.contains("22212345678"), "{shown}");
+    assert!(shown.contains("id_number: <redacted>"), "{shown}");
+    let job = request.validate().unwrap();
+    let shown = format!("{job:?} {job:#?}");
+    assert!(!shown.contains("22212345678"), "{shown}");
+    assert!(!shown.contains("\"058\""), "{shown}");
+}
