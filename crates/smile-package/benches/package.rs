@@ -5,8 +5,9 @@
 //! Scenarios (throughput = image payload bytes; for base64 the decoded bytes):
 //! - `files/load+zip`: validate (open, stat, read each file once, sniff) and build the zip.
 //! - `files/zip`: build the zip from an already loaded job (what a re-prep retry repeats).
-//! - `base64/load+zip`: validate the base64 texts strictly (chunked decode) and build the zip
-//!   (the texts go into info.json, written in place in the zip).
+//! - `base64/load+zip`: the same nine images, all base64 (selfie type 2, liveness type 6):
+//!   validate the texts strictly (chunked decode) and build the zip (the texts go into
+//!   info.json, written in place in the zip).
 //! - `base64/zip`: build only.
 
 use std::hint::black_box;
@@ -34,7 +35,8 @@ fn fixture(name: &str) -> PathBuf {
 
 struct Seed {
     paths: Vec<PathBuf>,
-    liveness_b64: Vec<String>,
+    /// The selfie and the 8 liveness frames as base64, in that order.
+    images_b64: Vec<String>,
     payload: u64,
     response: Map<String, Value>,
     partner: PartnerId,
@@ -47,7 +49,7 @@ fn seed() -> Seed {
         .iter()
         .map(|p| std::fs::metadata(p).unwrap().len())
         .sum();
-    let liveness_b64 = paths[1..]
+    let images_b64 = paths
         .iter()
         .map(|p| STANDARD.encode(std::fs::read(p).unwrap()))
         .collect();
@@ -57,7 +59,7 @@ fn seed() -> Seed {
     .unwrap();
     Seed {
         paths,
-        liveness_b64,
+        images_b64,
         payload,
         response,
         partner: PartnerId::new("085"),
@@ -83,8 +85,13 @@ fn files_request(s: &Seed) -> SubmitRequest {
 }
 
 fn base64_request(s: &Seed) -> SubmitRequest {
-    let mut images = vec![Image::selfie_file(&s.paths[0])];
-    images.extend(s.liveness_b64.iter().cloned().map(Image::liveness_base64));
+    let mut images = vec![Image::selfie_base64(s.images_b64[0].clone())];
+    images.extend(
+        s.images_b64[1..]
+            .iter()
+            .cloned()
+            .map(Image::liveness_base64),
+    );
     request(images)
 }
 
