@@ -66,6 +66,71 @@ fn tls_emulator() -> Emulator {
     emulator
 }
 
+fn blocking_builder(emulator: &Emulator) -> smile_blocking::WebApiBuilder {
+    smile_blocking::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
+        .base_url(emulator.base_url())
+        .poll_policy(fast_polls())
+}
+
+fn async_builder(emulator: &Emulator) -> smile_async::WebApiBuilder {
+    smile_async::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
+        .base_url(emulator.base_url())
+        .poll_policy(fast_polls())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Enrols `user-{tag}` (job 4), then authenticates them (job 2).
+fn blocking_flow(api: &smile_blocking::WebApi, tag: &str) {
+    let user = format!("user-{tag}");
+    let enrolled = api
+        .submit_job(
+            enrol(&user, &format!("enrol-{tag}")),
+            images(),
+            None,
+            polling(),
+        )
+        .unwrap();
+    let authenticated = api
+        .submit_job(
+            authenticate(&user, &format!("auth-{tag}")),
+            images(),
+            None,
+            polling(),
+        )
+        .unwrap();
+    assert_flow(&enrolled, &authenticated);
+}
+
+/// [`blocking_flow`] with the async client.
+async fn async_flow(api: &smile_async::WebApi, tag: &str) {
+    let user = format!("user-{tag}");
+    let enrolled = api
+        .submit_job(
+            enrol(&user, &format!("enrol-{tag}")),
+            images(),
+            None,
+            polling(),
+        )
+        .await
+        .unwrap();
+    let authenticated = api
+        .submit_job(
+            authenticate(&user, &format!("auth-{tag}")),
+            images(),
+            None,
+            polling(),
+        )
+        .await
+        .unwrap();
+    assert_flow(&enrolled, &authenticated);
+}
+
 /// Enrolment then authentication must both be final approvals (0840, then 0820).
 fn assert_flow(enrolled: &JobOutcome, authenticated: &JobOutcome) {
     assert_eq!(code_of(enrolled), "0840", "{}", enrolled.summary());
@@ -99,19 +164,11 @@ fn assert_untrusted(e: &Error) {
 #[test]
 fn blocking_client_trusting_the_emulator_certificate() {
     let emulator = tls_emulator();
-    let api = smile_blocking::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
-        .base_url(emulator.base_url())
+    let api = blocking_builder(&emulator)
         .root_certificates_pem(emulator.cert_pem().unwrap())
-        .poll_policy(fast_polls())
         .build()
         .unwrap();
-    let enrolled = api
-        .submit_job(enrol("user-b", "enrol-b"), images(), None, polling())
-        .unwrap();
-    let authenticated = api
-        .submit_job(authenticate("user-b", "auth-b"), images(), None, polling())
-        .unwrap();
-    assert_flow(&enrolled, &authenticated);
+    blocking_flow(&api, "b");
 }
 
 #[tokio::test]
@@ -123,21 +180,11 @@ async fn async_client_trusting_the_emulator_certificate() {
         .await
         .unwrap();
     assert!(emulator.base_url().starts_with("https://"));
-    let api = smile_async::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
-        .base_url(emulator.base_url())
+    let api = async_builder(&emulator)
         .root_certificates_pem(emulator.cert_pem().unwrap())
-        .poll_policy(fast_polls())
         .build()
         .unwrap();
-    let enrolled = api
-        .submit_job(enrol("user-a", "enrol-a"), images(), None, polling())
-        .await
-        .unwrap();
-    let authenticated = api
-        .submit_job(authenticate("user-a", "auth-a"), images(), None, polling())
-        .await
-        .unwrap();
-    assert_flow(&enrolled, &authenticated);
+    async_flow(&api, "a").await;
 }
 
 #[test]
@@ -167,20 +214,11 @@ fn caller_built_agent_and_client_trusting_only_the_emulator() {
             )
             .build(),
     );
-    let blocking =
-        smile_blocking::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
-            .base_url(emulator.base_url())
-            .poll_policy(fast_polls())
-            .transport(smile_blocking::UreqTransport::from_agent(agent))
-            .build()
-            .unwrap();
-    let enrolled = blocking
-        .submit_job(enrol("user-u", "enrol-u"), images(), None, polling())
+    let blocking = blocking_builder(&emulator)
+        .transport(smile_blocking::UreqTransport::from_agent(agent))
+        .build()
         .unwrap();
-    let authenticated = blocking
-        .submit_job(authenticate("user-u", "auth-u"), images(), None, polling())
-        .unwrap();
-    assert_flow(&enrolled, &authenticated);
+    blocking_flow(&blocking, "u");
 
     // reqwest, through the crate's re-export: built-in roots off, the emulator's on.
     let client = reqwest::Client::builder()
@@ -190,56 +228,24 @@ fn caller_built_agent_and_client_trusting_only_the_emulator() {
         .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
         .build()
         .unwrap();
-    let asynchronous =
-        smile_async::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
-            .base_url(emulator.base_url())
-            .poll_policy(fast_polls())
-            .transport(smile_async::ReqwestTransport::from_client(client))
-            .build()
-            .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let asynchronous = async_builder(&emulator)
+        .transport(smile_async::ReqwestTransport::from_client(client))
         .build()
         .unwrap();
-    let (enrolled, authenticated) = runtime.block_on(async {
-        let e = asynchronous
-            .submit_job(enrol("user-r", "enrol-r"), images(), None, polling())
-            .await
-            .unwrap();
-        let a = asynchronous
-            .submit_job(authenticate("user-r", "auth-r"), images(), None, polling())
-            .await
-            .unwrap();
-        (e, a)
-    });
-    assert_flow(&enrolled, &authenticated);
+    runtime().block_on(async_flow(&asynchronous, "r"));
 }
 
 #[test]
 fn clients_that_do_not_trust_the_certificate_fail_with_a_transport_error() {
     let emulator = tls_emulator();
-    let blocking =
-        smile_blocking::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
-            .base_url(emulator.base_url())
-            .poll_policy(fast_polls())
-            .build()
-            .unwrap();
+    let blocking = blocking_builder(&emulator).build().unwrap();
     let e = blocking
         .submit_job(enrol("user-x", "enrol-x"), images(), None, polling())
         .unwrap_err();
     assert_untrusted(&e);
 
-    let asynchronous =
-        smile_async::WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
-            .base_url(emulator.base_url())
-            .poll_policy(fast_polls())
-            .build()
-            .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let e = runtime
+    let asynchronous = async_builder(&emulator).build().unwrap();
+    let e = runtime()
         .block_on(asynchronous.submit_job(enrol("user-y", "enrol-y"), images(), None, polling()))
         .unwrap_err();
     assert_untrusted(&e);
