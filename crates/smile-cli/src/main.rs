@@ -243,7 +243,8 @@ fn status(args: StatusArgs) -> CmdResult {
     } else {
         println!(
             "job_complete {:?}, job_success {:?}",
-            status.job_complete(), status.job_success()
+            status.job_complete(),
+            status.job_success()
         );
         report::status(&status, None, "");
     }
