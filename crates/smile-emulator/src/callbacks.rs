@@ -2,7 +2,7 @@
 //! with exponential backoff, loopback-only unless allowed.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,9 @@ pub(crate) struct Delivery {
 
 /// Whether `url` may be contacted: an `http`/`https` URL whose host is loopback (`localhost`,
 /// `127.0.0.0/8`, `::1`), or any host when `allow_external`. `Err` says why not.
+///
+/// `localhost` is approved by name because the callback client never asks the system
+/// resolver for it: [`callback_client`] pins it to `127.0.0.1` and `::1`.
 pub(crate) fn check_target(url: &str, allow_external: bool) -> Result<reqwest::Url, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid callback URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -52,6 +55,24 @@ pub(crate) fn check_target(url: &str, allow_external: bool) -> Result<reqwest::U
     }
 }
 
+/// The HTTP client that delivers callbacks: no redirects, and no proxy whatever the
+/// environment says (`HTTP_PROXY`, `ALL_PROXY`, ...), since a proxy would carry a loopback-only
+/// callback off the machine. `localhost` is pinned to the loopback addresses, so what
+/// [`check_target`] approved by name is what is connected to.
+pub(crate) fn callback_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    let loopback = [
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+    ];
+    reqwest::Client::builder()
+        .no_proxy()
+        .resolve_to_addrs("localhost", &loopback)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(concat!("smile-emulator/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 /// Receives deliveries and hands each job's to its own worker, so that one job's callbacks
 /// arrive in order (provisional before final) while jobs do not wait for each other.
 pub(crate) async fn dispatcher(
@@ -59,12 +80,7 @@ pub(crate) async fn dispatcher(
     mut rx: mpsc::UnboundedReceiver<Delivery>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(shared.config.callbacks.timeout)
-        .user_agent(concat!("smile-emulator/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
+    let client = match callback_client(shared.config.callbacks.timeout) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the callback HTTP client; callbacks disabled");

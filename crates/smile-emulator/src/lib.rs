@@ -111,7 +111,9 @@
 //! one, in order. Failed deliveries (non-2xx or connection errors) are retried with exponential
 //! backoff (default 5 attempts from 500 ms). Only loopback targets are contacted unless
 //! [`EmulatorBuilder::allow_external_callbacks`] is set; other targets are recorded as blocked in
-//! the callback log ([`State::callbacks`]). Callbacks go over plain HTTP, or HTTPS to a server
+//! the callback log ([`State::callbacks`]). Proxy settings of the environment (`HTTP_PROXY`,
+//! `ALL_PROXY`, ...) are ignored for callbacks, and `localhost` always means `127.0.0.1` / `::1`
+//! (it is not looked up), so a loopback-only callback never leaves the machine. Callbacks go over plain HTTP, or HTTPS to a server
 //! whose certificate chains to the web PKI roots (a self-signed receiver needs plain HTTP).
 //!
 //! # Fault injection

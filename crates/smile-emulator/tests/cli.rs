@@ -3,6 +3,8 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_smile-emulator");
 
 #[test]
@@ -75,6 +77,74 @@ async fn serves_with_command_line_faults() {
     assert_eq!(first.status().as_u16(), 418);
     let second = reqwest::get(format!("{base}/services")).await.unwrap();
     assert_eq!(second.status().as_u16(), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Starts the binary with `envs` set; its base URL and the child.
+fn spawn_with_env(envs: &[(&str, &str)]) -> (String, std::process::Child) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for var in ["NO_PROXY", "no_proxy"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut base = None;
+    for line in BufReader::new(stdout).lines().take(8) {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("base URL:") {
+            base = Some(url.trim().to_owned());
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    (base.expect("a base URL in the banner"), child)
+}
+
+/// A loopback-only callback goes straight to its target even when the environment names a
+/// proxy (which would carry it off the machine).
+#[tokio::test]
+async fn callbacks_ignore_proxy_environment() {
+    // The "proxy": a listener that records whether anything connected to it.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&proxied);
+    let _proxy_task = tokio::spawn(async move {
+        while let Ok((_conn, _)) = proxy.accept().await {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let (base, mut child) = spawn_with_env(&[
+        ("HTTP_PROXY", &proxy_url),
+        ("http_proxy", &proxy_url),
+        ("HTTPS_PROXY", &proxy_url),
+        ("ALL_PROXY", &proxy_url),
+        ("all_proxy", &proxy_url),
+    ]);
+    let api = common::Api {
+        origin: base.trim_end_matches("/v1").to_owned(),
+        base,
+        partner_id: "001".into(),
+        api_key: "emulator-api-key".into(),
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
+    };
+    let mut rx = common::receiver(vec![]).await;
+    api.submit("u-proxy", "j-proxy", 4, &[], Some(&rx.url))
+        .await;
+    let body = rx.next().await;
+    assert_eq!(body["PartnerParams"]["job_id"], "j-proxy", "{body}");
+    assert!(
+        !proxied.load(std::sync::atomic::Ordering::SeqCst),
+        "the callback went to the proxy"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
