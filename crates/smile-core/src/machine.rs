@@ -12,9 +12,13 @@
 //! }
 //! ```
 //!
-//! Each request is signed with the `now` given to the `next` call that emits it; the poll
-//! deadline and `Retry-After` dates are measured against those same `now` values, so a test
-//! drives the whole flow with a fake clock and no real waiting.
+//! Each request is signed with the `now` given to the `next` call that emits it. Time spent
+//! (for the poll deadline and for ending a wait) is the larger of the wall-clock time between
+//! those `now` values and the sum of the [`Step::Wait`] durations handed out since: the machine
+//! assumes the driver slept at least what it was told. So a clock that stops (a
+//! [`FixedClock`](smile_sign::FixedClock) nobody advances) or steps back can neither make
+//! polling run forever nor stretch a wait past the deadline, and a test still drives the whole
+//! flow with a fake clock and no real waiting.
 
 use std::time::{Duration, SystemTime};
 
@@ -41,7 +45,8 @@ use crate::transport::{HttpRequest, HttpResponse, RequestKind, TransportFailure}
 pub enum Step<T> {
     /// Send this request with the transport and hand the outcome to `on_response`.
     Send(HttpRequest),
-    /// Sleep this long, then call `next` again.
+    /// Sleep (at least) this long, then call `next` again. The machine counts the wait as
+    /// done when `next` is called again: a driver that comes back early shortens it.
     Wait(Duration),
     /// The call is over.
     Done(Result<T, Error>),
@@ -135,13 +140,69 @@ impl Inbox {
     }
 }
 
+/// A point in time as a machine sees it: the wall clock and the total waited so far.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    wall: SystemTime,
+    waited: Duration,
+}
+
+/// The machine's own measure of time: the sum of the waits it handed out (the driver slept at
+/// least that long) and the wait in progress. Elapsed time is the larger of the wall-clock
+/// difference and the waits in between, so a stopped or backward clock cannot stall the
+/// machine.
+#[derive(Debug, Default)]
+struct Waits {
+    /// Sum of every `Step::Wait` handed out.
+    total: Duration,
+    /// The wait in progress: when it was scheduled and how long it is.
+    current: Option<(Mark, Duration)>,
+}
+
+impl Waits {
+    fn mark(&self, now: SystemTime) -> Mark {
+        Mark {
+            wall: now,
+            waited: self.total,
+        }
+    }
+
+    /// Time since `m`: wall-clock time or time waited, whichever is larger.
+    fn since(&self, m: Mark, now: SystemTime) -> Duration {
+        now.duration_since(m.wall)
+            .unwrap_or(Duration::ZERO)
+            .max(self.total.saturating_sub(m.waited))
+    }
+
+    /// Starts a wait of `d` from `now` (handed out by [`Self::resume`]).
+    fn schedule(&mut self, now: SystemTime, d: Duration) {
+        self.current = (!d.is_zero()).then(|| (self.mark(now), d));
+    }
+
+    fn cancel(&mut self) {
+        self.current = None;
+    }
+
+    /// What is left of the wait in progress (counted as waited), or `None` when it is over.
+    fn resume(&mut self, now: SystemTime) -> Option<Duration> {
+        let (from, d) = self.current?;
+        let left = d.saturating_sub(self.since(from, now));
+        if left.is_zero() {
+            self.current = None;
+            return None;
+        }
+        self.total = self.total.saturating_add(left);
+        Some(left)
+    }
+}
+
 /// What both machines do at the start of `next`: process the response that arrived (or report
 /// a misuse), then keep waiting while a backoff or poll delay is running.
 trait Resume {
     type Output;
 
-    /// The inbox and the end of the current wait.
-    fn pending(&mut self) -> (&mut Inbox, &mut Option<SystemTime>);
+    /// The inbox and the waits.
+    fn pending(&mut self) -> (&mut Inbox, &mut Waits);
 
     /// Processes a response; `Some` when it decides the next step.
     fn handle(
@@ -165,16 +226,7 @@ trait Resume {
             }
             Ok(None) => {}
         }
-        let wait_until = self.pending().1;
-        if let Some(at) = *wait_until {
-            if let Ok(left) = at.duration_since(now)
-                && !left.is_zero()
-            {
-                return Some(Step::Wait(left));
-            }
-            *wait_until = None;
-        }
-        None
+        self.pending().1.resume(now).map(Step::Wait)
     }
 }
 
@@ -216,7 +268,8 @@ struct Upload {
 /// Polling progress.
 struct PollState {
     policy: PollPolicy,
-    started: Option<SystemTime>,
+    /// The end of the `PUT` (the deadline counts from there).
+    started: Option<Mark>,
     polls: u32,
     consecutive_failures: u32,
     last_status: Option<Box<JobStatusResponse>>,
@@ -269,7 +322,7 @@ pub struct SubmitJob {
     rng: fastrand::Rng,
     phase: Phase,
     inbox: Inbox,
-    wait_until: Option<SystemTime>,
+    waits: Waits,
     smile_job_id: Option<SmileJobId>,
     reprep_used: bool,
     upload: Option<Upload>,
@@ -317,7 +370,7 @@ impl SubmitJob {
             rng: fastrand::Rng::new(),
             phase: Phase::Prep { retry: false },
             inbox: Inbox::Idle,
-            wait_until: None,
+            waits: Waits::default(),
             smile_job_id: None,
             reprep_used: false,
             upload: None,
@@ -462,7 +515,15 @@ impl SubmitJob {
         }
     }
 
-    fn poll_request(&mut self, now: SystemTime, deadline: SystemTime) -> Step<JobOutcome> {
+    /// Sends the next poll, or gives up when the deadline has passed.
+    fn poll_now(&mut self, now: SystemTime) -> Step<JobOutcome> {
+        match self.deadline_left(now) {
+            Some(left) => self.poll_request(now, left),
+            None => self.poll_timeout(now),
+        }
+    }
+
+    fn poll_request(&mut self, now: SystemTime, left: Duration) -> Step<JobOutcome> {
         let signed = self.signer.sign_at(now);
         let options = self.job.options();
         let pp = self.job.partner_params();
@@ -474,7 +535,6 @@ impl SubmitJob {
             history: options.return_history,
             signed: &signed,
         });
-        let left = deadline.duration_since(now).unwrap_or(Duration::ZERO);
         let Some(req) = json_post(
             &self.base,
             "job_status",
@@ -571,7 +631,7 @@ impl SubmitJob {
             retry,
             retries: 0,
         });
-        self.wait_until = None;
+        self.waits.cancel();
         self.phase = Phase::Put;
         None
     }
@@ -615,7 +675,7 @@ impl SubmitJob {
         {
             Some(d) => {
                 tracing::debug!(retry = up.retries, delay = ?d, "PUT failed transiently; retrying");
-                self.wait_until = Some(now + d);
+                self.waits.schedule(now, d);
                 self.phase = Phase::Put;
                 None
             }
@@ -623,16 +683,32 @@ impl SubmitJob {
         }
     }
 
-    fn deadline(&self) -> Option<SystemTime> {
-        self.poll.started.map(|s| s + self.poll.policy.deadline())
+    /// Time since the end of the `PUT` (see [`Waits::since`]).
+    fn poll_elapsed(&self, now: SystemTime) -> Duration {
+        self.poll
+            .started
+            .map_or(Duration::ZERO, |m| self.waits.since(m, now))
+    }
+
+    /// What is left until the poll deadline; `None` when it has passed.
+    fn deadline_left(&self, now: SystemTime) -> Option<Duration> {
+        self.poll
+            .policy
+            .deadline()
+            .checked_sub(self.poll_elapsed(now))
+            .filter(|left| !left.is_zero())
+    }
+
+    /// Whether a wait of `delay` from `now` ends before the deadline (an overflow counts as
+    /// past it).
+    fn ends_before_deadline(&self, now: SystemTime, delay: Duration) -> bool {
+        self.poll_elapsed(now)
+            .checked_add(delay)
+            .is_some_and(|end| end < self.poll.policy.deadline())
     }
 
     fn poll_timeout(&mut self, now: SystemTime) -> Step<JobOutcome> {
-        let elapsed = self
-            .poll
-            .started
-            .and_then(|s| now.duration_since(s).ok())
-            .unwrap_or(Duration::ZERO);
+        let elapsed = self.poll_elapsed(now);
         let e = match self.smile_job_id.clone() {
             Some(smile_job_id) => Error::PollTimeout {
                 smile_job_id,
@@ -661,14 +737,12 @@ impl SubmitJob {
         if let Some(ra) = retry_after {
             delay = delay.max(ra);
         }
-        let at = now.checked_add(delay);
-        match (at, self.deadline()) {
-            (Some(at), Some(deadline)) if at < deadline => {
-                self.wait_until = Some(at);
-                self.phase = Phase::Poll;
-                None
-            }
-            _ => Some(self.poll_timeout(now)),
+        if self.ends_before_deadline(now, delay) {
+            self.waits.schedule(now, delay);
+            self.phase = Phase::Poll;
+            None
+        } else {
+            Some(self.poll_timeout(now))
         }
     }
 
@@ -803,8 +877,8 @@ impl SubmitJob {
 impl Resume for SubmitJob {
     type Output = JobOutcome;
 
-    fn pending(&mut self) -> (&mut Inbox, &mut Option<SystemTime>) {
-        (&mut self.inbox, &mut self.wait_until)
+    fn pending(&mut self) -> (&mut Inbox, &mut Waits) {
+        (&mut self.inbox, &mut self.waits)
     }
 
     fn handle(
@@ -842,25 +916,19 @@ impl Machine for SubmitJob {
                 if !self.job.options().return_job_status {
                     return self.submitted();
                 }
-                self.poll.started = Some(now);
+                self.poll.started = Some(self.waits.mark(now));
                 let delay = self.poll.policy.initial_delay();
-                match (now.checked_add(delay), self.deadline()) {
-                    (Some(at), Some(deadline)) if at < deadline => {
-                        self.phase = Phase::Poll;
-                        if delay.is_zero() {
-                            self.poll_request(now, deadline)
-                        } else {
-                            self.wait_until = Some(at);
-                            Step::Wait(delay)
-                        }
-                    }
-                    _ => self.poll_timeout(now),
+                if !self.ends_before_deadline(now, delay) {
+                    return self.poll_timeout(now);
+                }
+                self.phase = Phase::Poll;
+                self.waits.schedule(now, delay);
+                match self.waits.resume(now) {
+                    Some(d) => Step::Wait(d),
+                    None => self.poll_now(now),
                 }
             }
-            Phase::Poll => match self.deadline() {
-                Some(deadline) if now < deadline => self.poll_request(now, deadline),
-                _ => self.poll_timeout(now),
-            },
+            Phase::Poll => self.poll_now(now),
             Phase::AwaitPrep { .. } | Phase::AwaitPut | Phase::AwaitPoll => {
                 self.fail(Error::InvalidState(
                     "next() was called before on_response() for the request it returned",
@@ -890,7 +958,7 @@ pub struct GetJobStatus {
     rng: fastrand::Rng,
     inbox: Inbox,
     retries: u32,
-    wait_until: Option<SystemTime>,
+    waits: Waits,
     finished: bool,
 }
 
@@ -945,7 +1013,7 @@ impl GetJobStatus {
             rng: fastrand::Rng::new(),
             inbox: Inbox::Idle,
             retries: 0,
-            wait_until: None,
+            waits: Waits::default(),
             finished: false,
         })
     }
@@ -974,7 +1042,7 @@ impl GetJobStatus {
             .delay_for(self.retries, retry_after, &mut self.rng)
         {
             Some(d) => {
-                self.wait_until = Some(now + d);
+                self.waits.schedule(now, d);
                 None
             }
             None => Some(self.done(Err(e))),
@@ -985,8 +1053,8 @@ impl GetJobStatus {
 impl Resume for GetJobStatus {
     type Output = JobStatusResponse;
 
-    fn pending(&mut self) -> (&mut Inbox, &mut Option<SystemTime>) {
-        (&mut self.inbox, &mut self.wait_until)
+    fn pending(&mut self) -> (&mut Inbox, &mut Waits) {
+        (&mut self.inbox, &mut self.waits)
     }
 
     fn fail(&mut self, e: Error) -> Step<JobStatusResponse> {

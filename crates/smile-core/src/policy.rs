@@ -143,15 +143,64 @@ impl PollPolicy {
             .unwrap_or(Duration::ZERO)
     }
 
-    /// Checks the policy: `intervals` must not be empty.
+    /// The shortest wait between polls that [`validate`](Self::validate) accepts (10 ms).
+    /// Every poll is followed by at least this wait, so polling ends within
+    /// `deadline / MIN_INTERVAL` polls even when the clock stands still.
+    pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+    /// The longest [`deadline`](Self::deadline) that [`validate`](Self::validate) accepts
+    /// (24 hours; a job's result arrives by callback long before that).
+    pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// Checks the policy: `intervals` must not be empty and each must be at least
+    /// [`MIN_INTERVAL`](Self::MIN_INTERVAL); `deadline` must be more than zero and at most
+    /// [`MAX_DEADLINE`](Self::MAX_DEADLINE); `initial_delay` must be shorter than the
+    /// deadline; `max_polls` must not be `Some(0)`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smile_core::PollPolicy;
+    ///
+    /// assert!(PollPolicy::default().validate().is_ok());
+    /// let zero = PollPolicy::default().with_intervals([Duration::ZERO]);
+    /// assert!(zero.validate().unwrap_err().to_string().contains("intervals"));
+    /// assert!(PollPolicy::default().with_max_polls(Some(0)).validate().is_err());
+    /// assert!(PollPolicy::default().with_deadline(Duration::MAX).validate().is_err());
+    /// ```
     ///
     /// # Errors
-    /// [`ConfigError::PollPolicy`] naming the problem.
+    /// [`ConfigError::PollPolicy`] naming the setting and the problem.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let problem = |p: String| Err(ConfigError::PollPolicy(p));
         if self.intervals.is_empty() {
-            return Err(ConfigError::PollPolicy(
-                "intervals is empty: give at least one wait between polls".into(),
+            return problem("intervals is empty: give at least one wait between polls".into());
+        }
+        if let Some((n, d)) = self
+            .intervals
+            .iter()
+            .enumerate()
+            .find(|(_, d)| **d < Self::MIN_INTERVAL)
+        {
+            return problem(format!(
+                "intervals[{n}] is {d:?}: each wait between polls must be at least {:?}",
+                Self::MIN_INTERVAL
             ));
+        }
+        if self.deadline.is_zero() || self.deadline > Self::MAX_DEADLINE {
+            return problem(format!(
+                "deadline is {:?}: it must be more than zero and at most {:?}",
+                self.deadline,
+                Self::MAX_DEADLINE
+            ));
+        }
+        if self.initial_delay >= self.deadline {
+            return problem(format!(
+                "initial_delay ({:?}) must be shorter than deadline ({:?})",
+                self.initial_delay, self.deadline
+            ));
+        }
+        if self.max_polls == Some(0) {
+            return problem("max_polls is Some(0): allow at least one poll (None: no cap)".into());
         }
         Ok(())
     }
@@ -351,6 +400,41 @@ mod tests {
         assert_eq!(p.max_polls(), None);
         assert!(p.validate().is_ok());
         assert!(PollPolicy::default().with_intervals([]).validate().is_err());
+        let ok = |p: PollPolicy| p.validate().map_err(|e| e.to_string());
+        let d = Duration::from_millis;
+        assert!(ok(PollPolicy::default().with_intervals([d(10)])).is_ok());
+        assert!(ok(PollPolicy::default().with_max_polls(Some(1))).is_ok());
+        assert!(ok(PollPolicy::default().with_deadline(PollPolicy::MAX_DEADLINE)).is_ok());
+        for (bad, names) in [
+            (
+                PollPolicy::default().with_intervals([d(5), d(0)]),
+                "intervals[0]",
+            ),
+            (
+                PollPolicy::default().with_intervals([d(20), d(0)]),
+                "intervals[1]",
+            ),
+            (PollPolicy::default().with_max_polls(Some(0)), "max_polls"),
+            (
+                PollPolicy::default().with_deadline(Duration::ZERO),
+                "deadline",
+            ),
+            (
+                PollPolicy::default().with_deadline(Duration::MAX),
+                "deadline",
+            ),
+            (
+                PollPolicy::default().with_deadline(PollPolicy::MAX_DEADLINE + d(1)),
+                "deadline",
+            ),
+            (
+                PollPolicy::default().with_initial_delay(Duration::from_secs(90)),
+                "initial_delay",
+            ),
+        ] {
+            let e = ok(bad).unwrap_err();
+            assert!(e.contains(names), "{e}");
+        }
         assert_eq!(
             PollPolicy::default().with_intervals([]).interval_after(3),
             Duration::ZERO

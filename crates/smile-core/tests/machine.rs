@@ -158,10 +158,21 @@ struct Run<T> {
     end: SystemTime,
 }
 
-/// Drives `m` with a virtual clock; `server` answers each request in turn.
+/// Drives `m` with a virtual clock that each wait advances; `server` answers each request in
+/// turn.
 fn drive<M: Machine>(
+    m: M,
+    start: SystemTime,
+    server: impl FnMut(&HttpRequest, SystemTime) -> Result<HttpResponse, TransportFailure>,
+) -> Run<M::Output> {
+    drive_clock(m, start, |now, d| now + d, server)
+}
+
+/// [`drive`] with a clock of the test's: `after_wait(now, d)` is the time after a wait of `d`.
+fn drive_clock<M: Machine>(
     mut m: M,
     start: SystemTime,
+    mut after_wait: impl FnMut(SystemTime, Duration) -> SystemTime,
     mut server: impl FnMut(&HttpRequest, SystemTime) -> Result<HttpResponse, TransportFailure>,
 ) -> Run<M::Output> {
     let mut now = start;
@@ -177,7 +188,7 @@ fn drive<M: Machine>(
             Step::Wait(d) => {
                 assert!(!d.is_zero(), "zero wait");
                 waits.push(d);
-                now += d;
+                now = after_wait(now, d);
             }
             Step::Done(result) => {
                 return Run {
@@ -1089,8 +1100,9 @@ fn step_debug_hides_bodies_and_queries() {
 }
 
 #[test]
-fn waits_survive_early_wakeups() {
-    // A driver that wakes up early gets the remaining wait, not a request.
+fn a_wait_counts_as_slept_and_the_wall_clock_counts_too() {
+    // The machine assumes the driver slept what it was told: calling `next` again at the same
+    // instant (a clock that stopped) ends the wait.
     let mut m = SubmitJob::new(&config(), request(polling())).unwrap();
     let Step::Send(_) = m.next(t0()) else {
         panic!()
@@ -1108,15 +1120,113 @@ fn waits_survive_early_wakeups() {
         panic!()
     };
     assert_eq!(d, Duration::from_secs(2));
-    let Step::Wait(d) = m.next(t0() + Duration::from_millis(500)) else {
+    let Step::Send(_) = m.next(t0()) else {
+        panic!("the wait was handed out, so it is over")
+    };
+    m.on_response(incomplete());
+    // Wall-clock time counts too: here the poll itself took 3 s, then the driver overslept
+    // its 2 s wait by 90 s; the deadline (90 s after the PUT) has passed.
+    let Step::Wait(d) = m.next(t0() + Duration::from_secs(3)) else {
         panic!()
     };
-    assert_eq!(d, Duration::from_millis(1500));
-    let Step::Send(_) = m.next(t0() + Duration::from_secs(2)) else {
-        panic!()
+    assert_eq!(d, Duration::from_secs(2));
+    let Step::Done(Err(Error::PollTimeout { polls, elapsed, .. })) =
+        m.next(t0() + Duration::from_secs(95))
+    else {
+        panic!("past the deadline by the wall clock")
     };
-    assert_eq!(m.polls(), 2);
-    assert_eq!(m.smile_job_id().unwrap().as_str(), "0000000001");
+    assert_eq!((polls, elapsed), (2, Duration::from_secs(95)));
+}
+
+/// A polling run against a server whose job never completes, with `after_wait` as the clock.
+fn never_completes(after_wait: impl FnMut(SystemTime, Duration) -> SystemTime) -> Run<JobOutcome> {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let mut n = 0;
+    drive_clock(m, t0(), after_wait, move |_, _| {
+        n += 1;
+        match n {
+            1 => prep_ok(UPLOAD_URL),
+            2 => resp(200, ""),
+            _ => incomplete(),
+        }
+    })
+}
+
+/// The deadline outcome of [`deadline_reached_returns_the_last_status`]: 25 polls, 88 s.
+fn assert_default_deadline(run: &Run<JobOutcome>) {
+    let Err(Error::PollTimeout { polls, elapsed, .. }) = &run.result else {
+        panic!("{:?}", run.result)
+    };
+    assert_eq!(*polls, 25);
+    assert_eq!(*elapsed, Duration::from_secs(88));
+    assert_eq!(run.waits.iter().sum::<Duration>(), Duration::from_secs(88));
+    assert_eq!(run.sent.len(), 27);
+}
+
+#[test]
+fn a_stopped_clock_still_reaches_the_deadline() {
+    // A FixedClock given without a sleep hook that advances it: before, every wait ended at
+    // once and the deadline never came, so polling never ended.
+    let run = never_completes(|now, _| now);
+    assert_default_deadline(&run);
+    assert_eq!(run.end, t0());
+}
+
+#[test]
+fn a_clock_stepping_back_does_not_extend_waits_or_the_deadline() {
+    // The clock jumps back an hour during the first poll wait, then runs normally: the waits
+    // and the deadline are the same as with a steady clock.
+    let mut first = true;
+    let run = never_completes(move |now, d| {
+        if std::mem::take(&mut first) {
+            now - Duration::from_secs(3600)
+        } else {
+            now + d
+        }
+    });
+    assert_default_deadline(&run);
+    // Back-and-forth jitter: same again.
+    let mut back = false;
+    let run = never_completes(move |now, d| {
+        back = !back;
+        if back { now - d } else { now + d }
+    });
+    assert_default_deadline(&run);
+}
+
+#[test]
+fn absurd_retry_after_ends_polling_with_a_timeout() {
+    // A Retry-After far beyond the deadline (or beyond what SystemTime can hold) is "past the
+    // deadline": PollTimeout, no panic, no overflow.
+    for ra in ["99999999999999999999999", "18446744073709551615", "100"] {
+        let run = run_polling([resp_with(503, ("retry-after", ra), "")]);
+        assert!(
+            matches!(run.result, Err(Error::PollTimeout { polls: 1, .. })),
+            "{ra}: {:?}",
+            run.result
+        );
+        assert!(run.waits.is_empty(), "{ra}");
+    }
+    // A retry backoff as long as a Duration can be (a user setting) is handed out as such,
+    // never added to a SystemTime (which used to overflow and panic).
+    let config = ClientConfig::builder(PARTNER, KEY)
+        .retry_policy(
+            RetryPolicy::default()
+                .without_jitter()
+                .with_initial_backoff(Duration::MAX)
+                .with_max_backoff(Duration::MAX),
+        )
+        .build()
+        .unwrap();
+    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let run = drive_clock(
+        m,
+        t0(),
+        |now, _| now,
+        script([resp(503, ""), complete("0820", None)].into()),
+    );
+    assert!(run.result.is_ok(), "{:?}", run.result);
+    assert_eq!(run.waits, [Duration::MAX]);
 }
 
 // -- get_job_status -------------------------------------------------------------------------
