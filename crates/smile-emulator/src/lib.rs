@@ -95,9 +95,12 @@
 //!   types) and a JPEG or PNG. Unreferenced entries (the Python SDK's `base64imgString` junk) are
 //!   ignored. A package that fails these checks still gets `200` (a storage service does not
 //!   look inside), and the job then completes with result `0903` "Zip Corrupt" (not a zip, no
-//!   `info.json`, `info.json` not JSON) or `0001` "Data Invalid" (anything else, including the
-//!   official Node SDK 3.2.1 defect of listing liveness files by local path without uploading
-//!   them), with an `EmulatorDetail` field that says what was wrong.
+//!   `info.json`, `info.json` not JSON) or `0001` "Data Invalid" (anything else), with an
+//!   `EmulatorDetail` field that says what was wrong. Liveness (type 4) and ID-back (type 5)
+//!   images with an empty `file_name` are skipped, as the real server processes the job without
+//!   them (the official Node SDK 3.2.1 lists such files by local path without uploading them):
+//!   the job gets its normal result, with an `EmulatorWarnings` array of strings naming each
+//!   skipped image. A missing selfie (or ID front for jobs 6 and 11) still fails with `0001`.
 //! - `POST /job_status` finds jobs by (`user_id`, `job_id`); an unknown pair gets HTTP 404
 //!   `{"error": "No job found ..."}` without a Smile code (the real server's answer is not
 //!   documented). Responses are signed with a fresh timestamp; `job_complete` is false while

@@ -106,9 +106,11 @@ pub(crate) async fn put_zip(
             job.results.clear();
             job.review = None;
             job.images.clear();
+            job.warnings.clear();
             match checked {
                 Ok(package) => {
                     job.failure = None;
+                    job.warnings = package.warnings;
                     if job.job_type == 1 {
                         job.id_info = package.id_info;
                     }
@@ -151,6 +153,8 @@ pub(crate) struct Package {
     /// (image link name, content type, bytes) of the selfie and ID card images.
     pub(crate) images: Vec<(String, &'static str, Vec<u8>)>,
     pub(crate) id_info: Map<String, Value>,
+    /// Images the check skipped instead of refusing the package, and why.
+    pub(crate) warnings: Vec<String>,
 }
 
 fn zip_corrupt(detail: impl Into<String>) -> Failure {
@@ -289,6 +293,7 @@ pub(crate) fn check_package(
     let mut selfies = 0;
     let mut id_fronts = 0;
     let mut linked = Vec::new();
+    let mut warnings = Vec::new();
     for (i, image) in images.iter().enumerate() {
         let Value::Object(image) = image else {
             return Err(data_invalid(format!(
@@ -317,9 +322,17 @@ pub(crate) fn check_package(
                         "; its \"image\" holds {image_text:?}, which is not uploaded (the official Node SDK 3.2.1 writes local paths of liveness and ID-back files there instead of zipping them)"
                     )
                 };
-                return Err(data_invalid(format!(
+                let problem = format!(
                     "info.json: images[{i}] (image_type_id {type_id}) has no file_name, so its image is not in the zip{hint}"
-                )));
+                );
+                // Liveness frames and ID backs are optional: the real server processes the
+                // job without them (PROTOCOL.md §13.1), so the emulator skips them too and
+                // says so. A missing selfie or ID front is refused below.
+                if matches!(type_id, 4 | 5) {
+                    warnings.push(format!("{problem}; skipped"));
+                    continue;
+                }
+                return Err(data_invalid(problem));
             }
             entries
                 .iter()
@@ -380,6 +393,7 @@ pub(crate) fn check_package(
     Ok(Package {
         images: linked,
         id_info,
+        warnings,
     })
 }
 
@@ -511,11 +525,18 @@ mod tests {
                 "not valid base64",
             ),
             (
+                json!([{"image_type_id": 0, "image": "/tmp/s.jpg", "file_name": ""}]),
+                json!({}),
+                vec![],
+                "0001",
+                "\"/tmp/s.jpg\"",
+            ),
+            (
                 json!([{"image_type_id": 4, "image": "/tmp/l.jpg", "file_name": ""}]),
                 json!({}),
                 vec![],
                 "0001",
-                "\"/tmp/l.jpg\"",
+                "no selfie",
             ),
             (
                 json!([{"image_type_id": 4, "file_name": "l.jpg"}]),
@@ -583,6 +604,26 @@ mod tests {
             }
             let _ = check_package(&job(2), &signer(), "001", &bytes);
         }
+    }
+
+    #[test]
+    fn liveness_and_id_back_files_without_file_name_are_skipped_with_a_warning() {
+        let info = info(
+            json!([
+                {"image_type_id": 0, "image": "", "file_name": "s.jpg"},
+                {"image_type_id": 4, "image": "/home/me/l1.jpg", "file_name": ""},
+                {"image_type_id": 5, "image": "/home/me/back.jpg", "file_name": ""}
+            ]),
+            json!({}),
+        );
+        let bytes = zip(&[("info.json", &info), ("s.jpg", JPEG)]);
+        let package = check_package(&job(2), &signer(), "001", &bytes).unwrap();
+        assert_eq!(package.images.len(), 1);
+        assert_eq!(package.warnings.len(), 2, "{:?}", package.warnings);
+        assert!(package.warnings[0].contains("images[1] (image_type_id 4)"));
+        assert!(package.warnings[0].contains("\"/home/me/l1.jpg\""));
+        assert!(package.warnings[0].contains("Node SDK"));
+        assert!(package.warnings[1].contains("images[2] (image_type_id 5)"));
     }
 
     #[test]

@@ -213,7 +213,8 @@ fn process(
         let lookup = crate::idapi::id_result_entry(&lookup_ctx, "1012", &job.id_info);
         job.results.push(lookup);
     }
-    let entry = outcome::result_entry(&ctx, &code, None, None);
+    let mut entry = outcome::result_entry(&ctx, &code, None, None);
+    add_warnings(&mut entry, &job.warnings);
     job.results.push(entry);
     if let Some(final_code) = job.outcome.final_result.clone() {
         job.review = Some(Review {
@@ -223,6 +224,13 @@ fn process(
         });
     } else {
         enrol_if_approved(job, users, now);
+    }
+}
+
+/// Adds `EmulatorWarnings` (what the package check skipped) to a result entry, if any.
+fn add_warnings(entry: &mut Map<String, Value>, warnings: &[String]) {
+    if !warnings.is_empty() {
+        entry.insert("EmulatorWarnings".into(), json!(warnings));
     }
 }
 
@@ -247,7 +255,8 @@ fn finish_review(
         smile_job_id: &job.smile_job_id,
         partner_params: &job.partner_params,
     };
-    let entry = outcome::result_entry(&ctx, &review.final_code, Some(&review.prior), None);
+    let mut entry = outcome::result_entry(&ctx, &review.final_code, Some(&review.prior), None);
+    add_warnings(&mut entry, &job.warnings);
     job.results.push(entry);
     enrol_if_approved(job, users, now);
 }

@@ -88,6 +88,9 @@ pub(crate) struct Job {
     pub(crate) review: Option<Review>,
     /// Image link name (`selfie_image`, …) → image token.
     pub(crate) images: Vec<(String, String)>,
+    /// What the package check skipped (shown as `EmulatorWarnings` in the results).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Job {
@@ -121,6 +124,7 @@ impl Job {
             results: Vec::new(),
             review: None,
             images: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
