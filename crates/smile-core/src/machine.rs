@@ -286,7 +286,9 @@ struct PollState {
 ///
 /// * `POST /upload` is never retried; a transport failure there says the job may exist.
 /// * Smile code 2215 ends with [`Error::JobAlreadyExists`], unless `resume_existing_job` is
-///   set: then one re-prep with `retry: true` follows.
+///   set: then one re-prep with `retry: true` follows. On a re-prep after a refused `PUT`
+///   (the job exists), 2215 and every other error is [`Error::Api`] (or `Transport`,
+///   `UnexpectedResponse`) carrying the `smile_job_id`.
 /// * A `PUT` answered 403 (expired or refused URL) triggers one re-prep with `retry: true`,
 ///   a rebuilt `info.json` (`retry: "true"`, new signature, new `server_information`) and a
 ///   new zip; at most one re-prep per job. Transient `PUT` failures are retried to the same
@@ -577,7 +579,10 @@ impl SubmitJob {
         };
         if !is_success(resp.status()) {
             let e = api_error(during, &resp, self.smile_job_id.as_ref());
-            if e.code() == Some("2215") {
+            // After a job was created (a re-prep after a refused PUT), 2215 or any other error
+            // is reported as is: an `Api` error carrying the known smile_job_id, never "use
+            // a new job_id".
+            if e.code() == Some("2215") && self.smile_job_id.is_none() {
                 if self.job.options().resume_existing_job && !retry && !self.reprep_used {
                     tracing::info!(job_id = %self.job_id(), "2215: job exists, re-prepping with retry: true");
                     self.reprep_used = true;

@@ -916,6 +916,53 @@ fn expired_upload_url_reprepares_once() {
 }
 
 #[test]
+fn errors_of_the_reprep_after_a_refused_put_carry_the_smile_job_id() {
+    // The job exists (the first prep succeeded); the re-prep with retry: true answers 2215 or
+    // another error. That is not "job_id taken, use a new one": it is an Api error for the
+    // known job.
+    for (status, body, code) in [
+        (
+            400,
+            r#"{"code":"2215","error":"Job already exists"}"#,
+            Some("2215"),
+        ),
+        (500, "oops", None),
+    ] {
+        let run = run_callback([
+            prep_ok(UPLOAD_URL),
+            resp(403, S3_EXPIRED),
+            resp(status, body),
+        ]);
+        let err = run.result.unwrap_err();
+        let Error::Api {
+            during: RequestKind::PrepUpload,
+            status: got,
+            smile_job_id: Some(id),
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!((got.as_u16(), id.as_str()), (status, "0000000001"));
+        assert_eq!(err.code(), code);
+        assert!(err.job_may_exist());
+        assert!(!err.to_string().contains("use a new job_id"), "{err}");
+    }
+    // A transport failure of that re-prep names the job too.
+    let run = run_callback([
+        prep_ok(UPLOAD_URL),
+        resp(403, S3_EXPIRED),
+        Err(TransportFailure::connect("x")),
+    ]);
+    let err = run.result.unwrap_err();
+    assert_eq!(
+        err.smile_job_id().unwrap().as_str(),
+        "0000000001",
+        "{err:?}"
+    );
+}
+
+#[test]
 fn transient_put_failures_are_retried_to_the_same_url() {
     let config = ClientConfig::builder(PARTNER, KEY)
         .base_url("http://127.0.0.1:9/v1")
@@ -1335,6 +1382,10 @@ fn arbitrary_answer(kind: u8, status: u16, body: &str) -> Result<HttpResponse, T
         1 => prep_ok(UPLOAD_URL),
         2 => incomplete(),
         3 => complete(["0820", "0824", "9999", ""][usize::from(status % 4)], None),
+        4 => resp(
+            400,
+            json!({"code": "2215", "error": "Job already exists"}).to_string(),
+        ),
         _ => resp(status, body.as_bytes().to_vec()),
     }
 }
@@ -1352,11 +1403,27 @@ proptest::proptest! {
         let options = if poll { polling() } else { callback_only() };
         let m = SubmitJob::new(&config(), request(options)).unwrap().with_rng_seed(1);
         let mut queue: VecDeque<_> = answers.iter().map(|(k, s, b)| arbitrary_answer(*k, *s, b)).collect();
-        let run = drive(m, t0(), move |_, _| queue.pop_front().unwrap_or_else(|| Err(TransportFailure::other("end"))));
+        // The smile_job_id of the first prep upload that succeeded (a 2xx JSON answer with an
+        // upload_url and a smile_job_id).
+        let created = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+        let seen = std::rc::Rc::clone(&created);
+        let run = drive(m, t0(), move |req, _| {
+            let answer = queue.pop_front().unwrap_or_else(|| Err(TransportFailure::other("end")));
+            if let Ok(r) = &answer
+                && request_kind(req) == Some(RequestKind::PrepUpload)
+                && r.status().is_success()
+                && let Ok(v) = serde_json::from_slice::<Value>(r.body())
+                && v["upload_url"].is_string()
+                && let Some(id) = v["smile_job_id"].as_str()
+            {
+                seen.borrow_mut().get_or_insert_with(|| id.to_owned());
+            }
+            answer
+        });
         if let Err(e) = &run.result {
-            let prep_succeeded = run.sent.len() > 1;
-            if prep_succeeded && !matches!(e, Error::JobAlreadyExists { .. }) {
-                proptest::prop_assert!(e.smile_job_id().is_some() || matches!(e, Error::Transport { during: RequestKind::PrepUpload, .. } | Error::Api { during: RequestKind::PrepUpload, .. } | Error::UnexpectedResponse { during: RequestKind::PrepUpload, .. }), "{:?}", e);
+            // Every error after a job was created names it.
+            if let Some(id) = created.borrow().as_deref() {
+                proptest::prop_assert_eq!(e.smile_job_id().map(|s| s.as_str()), Some(id), "{:?}", e);
             }
             proptest::prop_assert!(!matches!(e, Error::InvalidState(_)), "{:?}", e);
         }
