@@ -91,9 +91,13 @@ impl Shared {
 
     /// Produces every result that is due by the clock: machine results of processed jobs
     /// and final results of reviews. Queues their callbacks. Returns whether anything changed.
+    ///
+    /// The callbacks are queued while the store lock is still held (the queue is unbounded and
+    /// never blocks), so a job's results are queued in the order they were produced even when
+    /// two callers run this at once.
     pub(crate) fn run_due(&self) -> bool {
         let now = self.now();
-        let deliveries = {
+        let changed = {
             let mut store = self.store();
             let store = &mut *store;
             let mut deliveries = Vec::new();
@@ -112,10 +116,10 @@ impl Shared {
                     queue_last(job, &mut deliveries);
                 }
             }
-            deliveries
+            let changed = !deliveries.is_empty();
+            self.dispatch(deliveries);
+            changed
         };
-        let changed = !deliveries.is_empty();
-        self.dispatch(deliveries);
         if changed {
             self.persist();
         }
@@ -155,6 +159,8 @@ impl Shared {
             .min()
     }
 
+    /// Queues callbacks. Callers producing results under the store lock call this before
+    /// releasing it, so that the queue order is the order of the results.
     pub(crate) fn dispatch(&self, deliveries: Vec<Delivery>) {
         for d in deliveries {
             // The receiver only goes away at shutdown.
