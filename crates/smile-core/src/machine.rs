@@ -230,6 +230,22 @@ trait Resume {
     }
 }
 
+/// Why `upload_url` cannot be used as the `PUT` target (PROTOCOL.md §1.1: an absolute http or
+/// https URL, used verbatim), or `None` when it can. Never quotes the URL (its query is a
+/// credential).
+fn upload_url_problem(url: &str) -> Option<&'static str> {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Some("is not a valid URL");
+    };
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Some("is not an http or https URL");
+    }
+    if uri.authority().is_none_or(|a| a.host().is_empty()) {
+        return Some("has no host");
+    }
+    None
+}
+
 /// Where the submit flow is.
 enum Phase {
     /// Send `POST /upload` (with `retry` as given).
@@ -620,12 +636,16 @@ impl SubmitJob {
             tracing::warn!(old = %old, new = %prep.smile_job_id, "re-prep returned another smile_job_id");
         }
         self.smile_job_id = Some(prep.smile_job_id.clone());
-        if prep.upload_url.parse::<http::Uri>().is_err() {
+        if let Some(problem) = upload_url_problem(&prep.upload_url) {
+            // The body again, without the URL: a presigned URL's query is a credential.
+            let mut redacted = prep.raw;
+            redacted.insert("upload_url".into(), "[redacted]".into());
+            let body = serde_json::to_vec(&redacted).unwrap_or_default();
             return Some(self.fail(Error::UnexpectedResponse {
                 during: RequestKind::PrepUpload,
                 status: resp.status(),
-                problem: "response field `upload_url` is not a usable URL".into(),
-                body: bounded_text(resp.body()),
+                problem: format!("response field `upload_url` {problem}"),
+                body: bounded_text(&body),
                 smile_job_id: self.smile_job_id.clone(),
             }));
         }

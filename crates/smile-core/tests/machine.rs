@@ -795,6 +795,61 @@ fn prep_upload_errors() {
 }
 
 #[test]
+fn unusable_upload_urls_are_refused_without_quoting_them() {
+    for (url, problem) in [
+        ("not a url at all", "is not a valid URL"),
+        (
+            "/relative/path?X-Amz-Signature=secret",
+            "is not an http or https URL",
+        ),
+        (
+            "ftp://host/x?X-Amz-Signature=secret",
+            "is not an http or https URL",
+        ),
+        (
+            "file:///etc/passwd?X-Amz-Signature=secret",
+            "is not a valid URL",
+        ),
+        (
+            "s3://bucket/key?X-Amz-Signature=secret",
+            "is not an http or https URL",
+        ),
+        ("host.example:443", "is not an http or https URL"),
+    ] {
+        let run = run_callback([resp(
+            200,
+            json!({"upload_url": url, "smile_job_id": "0000000001", "code": "2202"}).to_string(),
+        )]);
+        let err = run.result.unwrap_err();
+        let Error::UnexpectedResponse {
+            during: RequestKind::PrepUpload,
+            problem: got,
+            body,
+            smile_job_id: Some(_),
+            ..
+        } = &err
+        else {
+            panic!("{url}: {err:?}")
+        };
+        assert_eq!(
+            got,
+            &format!("response field `upload_url` {problem}"),
+            "{url}"
+        );
+        assert_eq!(run.sent.len(), 1, "{url}: nothing PUT");
+        assert!(body.contains("[redacted]"), "{body}");
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains("secret"), "{url}: {shown}");
+        }
+    }
+    // http and https with a host are fine.
+    for url in ["http://127.0.0.1:9/x", "https://uploads.example/x?sig=1"] {
+        let run = run_callback([prep_ok(url), resp(200, "")]);
+        assert!(run.result.is_ok(), "{url}: {:?}", run.result);
+    }
+}
+
+#[test]
 fn job_already_exists_without_resume() {
     let run = run_callback([resp(
         400,
