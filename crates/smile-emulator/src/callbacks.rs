@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -73,8 +74,23 @@ pub(crate) fn callback_client(timeout: Duration) -> reqwest::Result<reqwest::Cli
         .build()
 }
 
+/// One job's worker as the dispatcher knows it.
+struct WorkerHandle {
+    /// Tells the worker apart from a later worker for the same job.
+    id: u64,
+    tx: mpsc::UnboundedSender<Delivery>,
+    /// Deliveries sent to the worker and not yet finished by it. Only the dispatcher
+    /// increments it, so when the dispatcher sees zero, nothing is in flight.
+    pending: Arc<AtomicUsize>,
+}
+
 /// Receives deliveries and hands each job's to its own worker, so that one job's callbacks
 /// arrive in order (provisional before final) while jobs do not wait for each other.
+///
+/// A worker that has finished everything it was sent says so; the dispatcher then drops its
+/// sender (if nothing new was sent meanwhile), which ends the worker, and forgets the job.
+/// A later delivery for the job starts a new worker. Each delivery costs a constant number of
+/// map operations.
 pub(crate) async fn dispatcher(
     shared: Arc<Shared>,
     mut rx: mpsc::UnboundedReceiver<Delivery>,
@@ -87,21 +103,71 @@ pub(crate) async fn dispatcher(
             return;
         }
     };
-    let mut workers: HashMap<String, mpsc::UnboundedSender<Delivery>> = HashMap::new();
-    while let Some(delivery) = rx.recv().await {
-        workers.retain(|_, tx| !tx.is_closed());
-        let job_id = delivery.job_id.clone();
-        let tx = workers.entry(job_id).or_insert_with(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(worker(
-                Arc::clone(&shared),
-                client.clone(),
-                rx,
-                shutdown.clone(),
-            ));
-            tx
-        });
-        let _ = tx.send(delivery);
+    let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<(String, u64)>();
+    let mut workers: HashMap<String, WorkerHandle> = HashMap::new();
+    let mut next_id: u64 = 0;
+    loop {
+        tokio::select! {
+            // Idle reports first: they only ever shrink the map.
+            biased;
+            Some((job_id, id)) = idle_rx.recv() => {
+                let finished = workers.get(&job_id).is_some_and(|w| {
+                    w.id == id && w.pending.load(Ordering::Acquire) == 0
+                });
+                if finished {
+                    // Dropping the only sender ends the worker once its queue is empty,
+                    // which it is: nothing was sent since it finished its last delivery.
+                    workers.remove(&job_id);
+                }
+            }
+            delivery = rx.recv() => {
+                let Some(delivery) = delivery else { return };
+                let handle = workers.entry(delivery.job_id.clone()).or_insert_with(|| {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    let pending = Arc::new(AtomicUsize::new(0));
+                    next_id += 1;
+                    tokio::spawn(worker(
+                        Arc::clone(&shared),
+                        client.clone(),
+                        rx,
+                        shutdown.clone(),
+                        Idle {
+                            job_id: delivery.job_id.clone(),
+                            id: next_id,
+                            pending: Arc::clone(&pending),
+                            tx: idle_tx.clone(),
+                        },
+                    ));
+                    WorkerHandle { id: next_id, tx, pending }
+                });
+                handle.pending.fetch_add(1, Ordering::AcqRel);
+                let _ = handle.tx.send(delivery);
+            }
+        }
+    }
+}
+
+/// How a worker reports that it has finished everything it was sent.
+struct Idle {
+    job_id: String,
+    id: u64,
+    pending: Arc<AtomicUsize>,
+    tx: mpsc::UnboundedSender<(String, u64)>,
+}
+
+/// Counts live workers in [`Shared::callback_workers`] for as long as it lives.
+struct LiveWorker<'a>(&'a AtomicUsize);
+
+impl<'a> LiveWorker<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Self(counter)
+    }
+}
+
+impl Drop for LiveWorker<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -110,16 +176,22 @@ async fn worker(
     client: reqwest::Client,
     mut rx: mpsc::UnboundedReceiver<Delivery>,
     mut shutdown: watch::Receiver<bool>,
+    idle: Idle,
 ) {
+    let _live = LiveWorker::new(&shared.callback_workers);
     loop {
         let delivery = tokio::select! {
             d = rx.recv() => d,
             _ = shutdown.changed() => None,
         };
+        // `None`: the dispatcher dropped the sender (this worker is done) or is gone.
         let Some(delivery) = delivery else { return };
         tokio::select! {
             () = deliver(&shared, &client, &delivery) => {}
             _ = shutdown.changed() => return,
+        }
+        if idle.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let _ = idle.tx.send((idle.job_id.clone(), idle.id));
         }
     }
 }
@@ -214,7 +286,82 @@ pub(crate) async fn scheduler(shared: Arc<Shared>, mut shutdown: watch::Receiver
 
 #[cfg(test)]
 mod tests {
-    use super::check_target;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use serde_json::{Map, Value};
+    use tokio::sync::{mpsc, watch};
+
+    use super::{Delivery, check_target, dispatcher};
+    use crate::config::Config;
+    use crate::shared::Shared;
+    use crate::store::Store;
+
+    fn delivery(job: usize, code: usize) -> Delivery {
+        let mut entry = Map::new();
+        entry.insert("ResultCode".into(), Value::String(code.to_string()));
+        Delivery {
+            job_id: format!("job-{job}"),
+            smile_job_id: "0000000001".into(),
+            // Not loopback: blocked and logged at once, no network.
+            url: "http://10.0.0.1/cb".into(),
+            entry,
+        }
+    }
+
+    /// Waits (bounded; a safety net, not a timing assertion) until `done` holds.
+    async fn until(mut done: impl FnMut() -> bool) -> bool {
+        for _ in 0..2000 {
+            if done() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        done()
+    }
+
+    #[tokio::test]
+    async fn workers_exit_when_idle_and_keep_each_jobs_order() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::new(
+            Config::default(),
+            Store::default(),
+            tx.clone(),
+            "http",
+            "127.0.0.1:1".into(),
+        ));
+        let (_stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(dispatcher(Arc::clone(&shared), rx, stop_rx));
+        let log_len = || shared.store().callback_log.len();
+        let live = || shared.callback_workers.load(Ordering::Acquire);
+        for round in 0..3 {
+            for code in 0..3 {
+                for job in 0..20 {
+                    tx.send(delivery(job, round * 3 + code)).unwrap();
+                }
+            }
+            let expected = (round + 1) * 60;
+            assert!(
+                until(|| log_len() == expected && live() == 0).await,
+                "round {round}: {} records, {} workers alive",
+                log_len(),
+                live()
+            );
+        }
+        // Each job's deliveries were handled in the order they were queued.
+        let log = shared.store().callback_log.clone();
+        for job in 0..20 {
+            let codes: Vec<String> = log
+                .iter()
+                .filter(|r| r.job_id == format!("job-{job}"))
+                .map(|r| r.result_code.clone())
+                .collect();
+            let expected: Vec<String> = (0..9).map(|c| c.to_string()).collect();
+            assert_eq!(codes, expected, "job-{job}");
+        }
+        task.abort();
+    }
 
     #[test]
     fn only_loopback_by_default() {

@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub(crate) scheme: &'static str,
     /// `host:port` the emulator listens on (used when a request has no usable `Host`).
     pub(crate) authority: String,
+    /// Callback workers alive now (one per job with callbacks queued or being delivered).
+    pub(crate) callback_workers: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -60,6 +62,7 @@ impl Shared {
             callbacks,
             scheme,
             authority,
+            callback_workers: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
