@@ -80,6 +80,9 @@ pub(crate) async fn set_faults(
         if fault == Fault::default() {
             return bad_request("the fault sets no effect");
         }
+        if fault.times == Some(0) {
+            return bad_request(crate::faults::FaultSpecError::ZeroTimes.to_string());
+        }
         if endpoint == "*" {
             parsed.extend(Endpoint::ALL.into_iter().map(|e| (e, fault.clone())));
         } else {

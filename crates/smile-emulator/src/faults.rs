@@ -165,7 +165,9 @@ pub struct Fault {
     /// Let this many matching requests through untouched before the fault starts.
     #[serde(skip_serializing_if = "is_zero")]
     pub skip: u32,
-    /// Apply the fault to this many requests, then remove it (absent: until cleared).
+    /// Apply the fault to this many requests, then remove it (absent: until cleared). Zero is
+    /// refused by [`Fault::parse_spec`] and the control API; a fault set through [`Faults`]
+    /// with zero applies to no request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
 }
@@ -305,7 +307,13 @@ impl Fault {
                 "expire_upload_url" => fault.expire_upload_url = flag(value)?,
                 "after_handler" => fault.after_handler = flag(value)?,
                 "skip" => fault.skip = u32::try_from(num(value)?).map_err(|_| bad())?,
-                "times" => fault.times = Some(u32::try_from(num(value)?).map_err(|_| bad())?),
+                "times" => {
+                    let n = u32::try_from(num(value)?).map_err(|_| bad())?;
+                    if n == 0 {
+                        return Err(FaultSpecError::ZeroTimes);
+                    }
+                    fault.times = Some(n);
+                }
                 _ => return Err(FaultSpecError::UnknownKey(key.to_owned())),
             }
         }
@@ -342,6 +350,11 @@ pub enum FaultSpecError {
     /// The fault would do nothing.
     #[error("the fault specification sets no effect")]
     Empty,
+    /// `times=0`: the fault would apply to no request.
+    #[error(
+        "fault key \"times\": 0 would apply the fault to no request (give 1 or more, or leave times out to apply it until cleared)"
+    )]
+    ZeroTimes,
 }
 
 /// Parses `ENDPOINT:key=value,...` (`*` as the endpoint means every endpoint).
@@ -370,6 +383,10 @@ impl FaultTable {
     /// Takes the fault to apply to one request of `endpoint`, counting it down.
     pub(crate) fn take(&mut self, endpoint: Endpoint) -> Option<Fault> {
         let rule = self.rules.get_mut(&endpoint)?;
+        if rule.times == Some(0) {
+            self.rules.remove(&endpoint);
+            return None;
+        }
         if rule.skip > 0 {
             rule.skip -= 1;
             return None;
@@ -504,6 +521,25 @@ mod tests {
             Err(FaultSpecError::BadValue { .. })
         ));
         assert_eq!(parse_fault_arg("upload:"), Err(FaultSpecError::Empty));
+    }
+
+    #[test]
+    fn times_zero_is_refused_and_never_fires() {
+        assert_eq!(
+            Fault::parse_spec("status=500,times=0"),
+            Err(FaultSpecError::ZeroTimes)
+        );
+        assert!(
+            FaultSpecError::ZeroTimes
+                .to_string()
+                .contains("\"times\": 0"),
+            "{}",
+            FaultSpecError::ZeroTimes
+        );
+        let faults = Faults::new();
+        faults.set(Endpoint::JobStatus, Fault::status(500).times(0));
+        assert_eq!(faults.lock().take(Endpoint::JobStatus), None);
+        assert!(faults.list().is_empty());
     }
 
     #[test]

@@ -637,6 +637,19 @@ async fn control_api() {
         )
         .await;
     assert_eq!(status, 400);
+    let (status, body) = api
+        .control(
+            reqwest::Method::POST,
+            "faults",
+            Some(json!({"endpoint": "services", "status": 500, "times": 0})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("\"times\": 0"),
+        "{body}"
+    );
+    assert!(emulator.faults().list().is_empty());
     api.submit("u", "j", 2, &[("emulator_result", "0822")], None)
         .await;
     let (_, body) = api.control(reqwest::Method::GET, "jobs/j", None).await;
