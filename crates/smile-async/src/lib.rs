@@ -105,8 +105,9 @@ pub use smile_types as types;
 
 pub use smile_core::{
     AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
-    HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RetryPolicy, SecretString,
-    Server, Step, SubmitJob, Timeouts, Transport, TransportFailure, TransportFailureKind,
+    HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RequestKind, RetryPolicy,
+    SecretString, Server, Step, SubmitJob, Timeouts, Transport, TransportFailure,
+    TransportFailureKind,
 };
 pub use smile_package::{Image, ImageSource, SubmitRequest};
 pub use smile_sign::{
@@ -304,6 +305,14 @@ impl WebApiBuilder {
 /// The default [`AsyncTransport`]: one `reqwest::Client` configured for the protocol (no
 /// redirects, connect timeout, per-request total timeout from the request, connection reuse),
 /// reading at most [`MAX_RESPONSE_BODY_BYTES`](smile_core::MAX_RESPONSE_BODY_BYTES) of a body.
+///
+/// reqwest sends every request to a `url::Url`, a normalised form of the URL. For the zip
+/// `PUT` that matters: a presigned upload URL is signed over its exact text (PROTOCOL.md
+/// §1.1). When the normalised form differs (an upper-case host, an explicit default port such
+/// as `:443`, `.`/`..` path segments, characters that get re-escaped), the `PUT` is not sent
+/// and fails with [`TransportFailureKind::InvalidRequest`] (so the job ends with
+/// [`Error::UploadFailed`]). Storage services hand out URLs in normal form, so this does not
+/// happen with Smile ID; `smile-blocking` sends any URL as given.
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
@@ -386,7 +395,14 @@ impl AsyncTransport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let timeout = smile_core::request_timeout(&request);
         let target = smile_core::request_target(&request);
+        let verbatim = (smile_core::request_kind(&request) == Some(RequestKind::Upload))
+            .then(|| request.uri().to_string());
         let mut request = reqwest::Request::try_from(request).map_err(|e| failure(e, &target))?;
+        if let Some(original) = verbatim
+            && request.url().as_str() != original
+        {
+            return Err(url_rewritten(target));
+        }
         *request.timeout_mut() = timeout;
         let mut response = self
             .client
@@ -414,6 +430,18 @@ impl AsyncTransport for ReqwestTransport {
             .body(body)
             .map_err(|e| TransportFailure::other(target).with_source(e))
     }
+}
+
+/// The failure for a presigned upload URL that reqwest would not send as given: it converts
+/// every URL to a `url::Url`, which lower-cases the host, drops a default port, resolves `.`
+/// and `..` segments and re-escapes some characters. A presigned URL is signed over its exact
+/// text and must be used verbatim (PROTOCOL.md §1.1), so nothing is sent.
+fn url_rewritten(target: String) -> TransportFailure {
+    TransportFailure::new(TransportFailureKind::InvalidRequest, target).with_source(
+        "reqwest would rewrite this upload URL (host case, default port, dot segments or \
+         escaping), but a presigned URL must be sent verbatim; nothing was sent (the blocking \
+         client sends it as given)",
+    )
 }
 
 /// Whether the TLS library's error is behind `e` (a failed handshake, e.g. an untrusted
@@ -472,6 +500,40 @@ mod tests {
         assert_eq!(f.kind(), TransportFailureKind::Connect, "{f:?}");
         assert!(f.is_transient());
         assert_eq!(f.message(), "POST http://127.0.0.1:9/v1/job_status");
+    }
+
+    #[tokio::test]
+    async fn upload_urls_that_reqwest_would_rewrite_are_not_sent() {
+        let t = ReqwestTransport::new(Duration::from_secs(2)).unwrap();
+        let put = |url: &str| {
+            smile_core::requests::upload_put(url, b"zip".to_vec(), Duration::from_secs(2)).unwrap()
+        };
+        // Port 9 on loopback is closed: nothing is sent for the rewritten URLs, whose
+        // failure comes before any connection attempt.
+        for url in [
+            "http://LOCALHOST:9/x?X-Amz-Signature=secret",
+            "http://127.0.0.1:80/x?X-Amz-Signature=secret",
+            "http://127.0.0.1:9/a/../x?X-Amz-Signature=secret",
+            "http://127.0.0.1:9/./x?X-Amz-Signature=secret",
+        ] {
+            let f = t.send(put(url)).await.unwrap_err();
+            assert_eq!(
+                f.kind(),
+                TransportFailureKind::InvalidRequest,
+                "{url}: {f:?}"
+            );
+            assert!(!f.is_transient());
+            let shown = format!("{f} {f:?}");
+            assert!(!shown.contains("secret"), "{shown}");
+            let cause = std::error::Error::source(&f).unwrap().to_string();
+            assert!(cause.contains("verbatim"), "{cause}");
+        }
+        // A URL in normal form goes out as is (and meets the closed port).
+        let f = t
+            .send(put("http://127.0.0.1:9/x?X-Amz-Signature=secret"))
+            .await
+            .unwrap_err();
+        assert_eq!(f.kind(), TransportFailureKind::Connect, "{f:?}");
     }
 
     #[test]
