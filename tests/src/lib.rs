@@ -373,29 +373,27 @@ pub fn json_headers_problem(r: &Received) -> Option<String> {
     })
 }
 
-/// Checks that a zip `PUT` carries exactly the allowed headers (PROTOCOL.md §2.1, §5.7):
-/// `Content-Type: application/zip`, a correct `Content-Length`, no Smile fields, no cookies,
-/// no `Expect`, no `x-amz-*`, no chunking. Generic connection headers (`host`, `accept`,
-/// `connection`, `accept-encoding`) are tolerated.
+/// Checks that a zip `PUT` from a `kind` client carries exactly the allowed headers
+/// (PROTOCOL.md §2.1, §5.7): `Content-Type: application/zip`, a correct `Content-Length` and
+/// `Host`, nothing else. The one exception: the async client's reqwest always adds
+/// `Accept: */*` (a client default that cannot be removed; harmless, storage services do not
+/// sign `Accept`), so `accept: */*` is allowed for [`ClientKind::Async`] only.
 #[must_use]
-pub fn put_headers_problem(r: &Received) -> Option<String> {
+pub fn put_headers_problem(r: &Received, kind: ClientKind) -> Option<String> {
     if r.header("content-type") != Some("application/zip") {
         return Some(format!("content-type {:?}", r.header("content-type")));
     }
     if r.header("content-length") != Some(r.body.len().to_string().as_str()) {
         return Some(format!("content-length {:?}", r.header("content-length")));
     }
-    let allowed = [
-        "content-type",
-        "content-length",
-        "host",
-        "accept",
-        "connection",
-        "accept-encoding",
-    ];
     r.headers
         .iter()
-        .find(|(k, _)| !allowed.contains(&k.to_ascii_lowercase().as_str()))
+        .find(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            let always = ["content-type", "content-length", "host"].contains(&k.as_str());
+            let reqwest_accept = kind == ClientKind::Async && k == "accept" && v == "*/*";
+            !(always || reqwest_accept)
+        })
         .map(|(k, v)| format!("unexpected header {k}: {v}"))
 }
 

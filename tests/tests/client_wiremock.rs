@@ -306,7 +306,7 @@ async fn seed_flow_with_history_and_image_links(kind: ClientKind) {
     // 2. The PUT: verbatim URL, only the allowed headers, a zip with every image byte for byte.
     let put = &reqs[1];
     assert_eq!(put.path_and_query, format!("{UPLOAD_PATH}?{UPLOAD_QUERY}"));
-    assert_eq!(put_headers_problem(put), None);
+    assert_eq!(put_headers_problem(put, kind), None, "{:?}", put.headers);
     let zip = read_upload_zip(&put.body).expect("a valid upload zip");
     assert!(zip.info_json_first);
     let names: Vec<&str> = zip.entries.iter().map(|e| e.name.as_str()).collect();

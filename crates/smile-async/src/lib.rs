@@ -63,6 +63,10 @@
 //! never followed and every HTTP status is handed to the protocol machine. Image files are
 //! read on tokio's blocking pool.
 //!
+//! Two differences from `smile-blocking`, both from reqwest (see [`ReqwestTransport`]): the
+//! zip `PUT` also carries `Accept: */*` (harmless), and an upload URL that reqwest would
+//! normalise is refused instead of being sent altered.
+//!
 //! # TLS and private certificates
 //!
 //! The default transport trusts the web PKI roots. For a server with a private or self-signed
@@ -313,6 +317,12 @@ impl WebApiBuilder {
 /// and fails with [`TransportFailureKind::InvalidRequest`] (so the job ends with
 /// [`Error::UploadFailed`]). Storage services hand out URLs in normal form, so this does not
 /// happen with Smile ID; `smile-blocking` sends any URL as given.
+///
+/// One header beyond PROTOCOL.md §2.1: reqwest adds `Accept: */*` to every request that has
+/// no `Accept` (the JSON calls carry `Accept: application/json`, so it shows only on the zip
+/// `PUT`). reqwest 0.12 offers no way to remove this client default. It is harmless: storage
+/// services do not sign `Accept` (presigned URLs sign `host` and, here, `content-type`).
+/// `smile-blocking` sends no `Accept` on the `PUT`.
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
