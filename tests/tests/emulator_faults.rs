@@ -142,6 +142,11 @@ fn expired_upload_url_is_re_prepared_with_retry() {
             .set(Endpoint::Upload, Fault::expire_upload_url().times(1));
         let outcome = submit(client.as_ref(), &format!("y-{}", client.name())).unwrap();
         assert_eq!(result_code(&outcome), "0820");
+        assert!(
+            emulator.faults().list().is_empty(),
+            "{}: the born-expired fault was used",
+            client.name()
+        );
     }
 }
 
@@ -155,6 +160,11 @@ fn transient_upload_failure_is_retried() {
         let outcome = submit(client.as_ref(), &format!("u-{}", client.name()))
             .unwrap_or_else(|e| panic!("{}: {e}", client.name()));
         assert_eq!(result_code(&outcome), "0820");
+        assert!(
+            emulator.faults().list().is_empty(),
+            "{}: the upload fault was used",
+            client.name()
+        );
     }
 }
 
