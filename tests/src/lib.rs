@@ -175,6 +175,9 @@ pub struct Setup {
     pub request_timeout: Option<Duration>,
     /// The virtual clock; `None` uses the real clock and real sleeping.
     pub clock: Option<FixedClock>,
+    /// With a virtual clock: `true` makes the sleep hook leave it alone (a clock that never
+    /// moves); `false` (default) makes each sleep advance it.
+    pub clock_stopped: bool,
 }
 
 impl Setup {
@@ -188,6 +191,7 @@ impl Setup {
             retry_policy: RetryPolicy::default().without_jitter(),
             request_timeout: None,
             clock: Some(FixedClock::new(t0())),
+            clock_stopped: false,
         }
     }
 }
@@ -230,17 +234,23 @@ pub fn client(kind: ClientKind, setup: &Setup) -> Client {
         ClientKind::Blocking => {
             let mut b = configured!(smile_blocking::WebApi);
             if let Some(clock) = &setup.clock {
-                let c = clock.clone();
-                b = b.clock(clock.clone()).sleep(move |d| c.advance(d));
+                let (c, stopped) = (clock.clone(), setup.clock_stopped);
+                b = b.clock(clock.clone()).sleep(move |d| {
+                    if !stopped {
+                        c.advance(d);
+                    }
+                });
             }
             Client::Blocking(b.build().expect("blocking client"))
         }
         ClientKind::Async => {
             let mut b = configured!(smile_async::WebApi);
             if let Some(clock) = &setup.clock {
-                let c = clock.clone();
+                let (c, stopped) = (clock.clone(), setup.clock_stopped);
                 b = b.clock(clock.clone()).sleep(move |d| {
-                    c.advance(d);
+                    if !stopped {
+                        c.advance(d);
+                    }
                     std::future::ready(())
                 });
             }

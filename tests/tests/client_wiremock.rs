@@ -45,6 +45,11 @@ both_clients!(
     get_job_status_verifies_signatures,
     slow_server_times_out,
     refused_before_any_request,
+    prep_upload_redirect_is_not_followed,
+    put_redirect_is_not_followed,
+    job_status_redirect_is_not_followed,
+    stopped_clock_still_reaches_the_deadline,
+    upload_url_reqwest_would_rewrite,
 );
 
 // -- helpers ------------------------------------------------------------------------------------
@@ -829,4 +834,162 @@ async fn refused_before_any_request(kind: ClientKind) {
         received(&server).await[0].json()["callback_url"],
         "https://callback.example.com/default"
     );
+}
+
+// -- redirects (PROTOCOL.md §2.2: never followed) -----------------------------------------------
+
+const ELSEWHERE: &str = "/elsewhere";
+
+/// A server whose `ELSEWHERE` path would answer anything with 200.
+async fn server_with_redirect_target() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path_regex(format!("^{ELSEWHERE}")))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A 307 to `ELSEWHERE` on the same server.
+fn redirect(server: &MockServer) -> ResponseTemplate {
+    ResponseTemplate::new(307).insert_header("location", format!("{}{ELSEWHERE}/x", server.uri()))
+}
+
+/// No request reached the redirect target.
+async fn assert_not_followed(server: &MockServer) {
+    let reqs = received(server).await;
+    let followed: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.path().starts_with(ELSEWHERE))
+        .collect();
+    assert!(followed.is_empty(), "{:?}", paths(&reqs));
+}
+
+async fn prep_upload_redirect_is_not_followed(kind: ClientKind) {
+    let server = server_with_redirect_target().await;
+    mount(&server, "POST", "/v1/upload", redirect(&server)).await;
+    let err = submit_err(kind, &server, callback_options()).await;
+    assert!(
+        matches!(&err, Error::Api { during: RequestKind::PrepUpload, status, smile_job_id: None, .. } if status.as_u16() == 307),
+        "{err:?}"
+    );
+    assert_not_followed(&server).await;
+    assert_eq!(received(&server).await.len(), 1, "not retried");
+}
+
+async fn put_redirect_is_not_followed(kind: ClientKind) {
+    let server = server_with_redirect_target().await;
+    mount_prep_ok(&server).await;
+    mount(&server, "PUT", UPLOAD_PATH, redirect(&server)).await;
+    let err = submit_err(kind, &server, callback_options()).await;
+    let Error::UploadFailed {
+        smile_job_id,
+        status,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(status.map(|s| s.as_u16()), Some(307));
+    assert_eq!(smile_job_id.as_str(), "0000000001");
+    assert_not_followed(&server).await;
+    assert_eq!(
+        paths(&received(&server).await),
+        ["POST /v1/upload", &format!("PUT {UPLOAD_PATH}")]
+    );
+}
+
+async fn job_status_redirect_is_not_followed(kind: ClientKind) {
+    let server = server_with_redirect_target().await;
+    mount_prep_ok(&server).await;
+    mount_put_ok(&server).await;
+    mount(&server, "POST", "/v1/job_status", redirect(&server)).await;
+    let err = submit_err(kind, &server, polling_options()).await;
+    assert!(
+        matches!(&err, Error::Api { during: RequestKind::JobStatus, status, smile_job_id: Some(id), .. } if status.as_u16() == 307 && id.as_str() == "0000000001"),
+        "{err:?}"
+    );
+    assert_not_followed(&server).await;
+    assert_eq!(received(&server).await.len(), 3, "one poll, not retried");
+
+    // get_job_status alone: the same.
+    let server = server_with_redirect_target().await;
+    mount(&server, "POST", "/v1/job_status", redirect(&server)).await;
+    let err = client(kind, &setup(&server))
+        .get_job_status("user-0001", "job-0002", JobStatusOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { during: RequestKind::JobStatus, status, .. } if status.as_u16() == 307),
+        "{err:?}"
+    );
+    assert_not_followed(&server).await;
+}
+
+// -- time -------------------------------------------------------------------------------------
+
+/// A virtual clock that the sleep hook never advances (a `FixedClock` given without such a
+/// hook): polling still ends at the deadline, counted in waits (this used to poll forever).
+async fn stopped_clock_still_reaches_the_deadline(kind: ClientKind) {
+    let server = MockServer::start().await;
+    mount_prep_ok(&server).await;
+    mount_put_ok(&server).await;
+    let incomplete = json_response(200, incomplete_body(1));
+    mount(&server, "POST", "/v1/job_status", incomplete).await;
+    let mut s = setup(&server);
+    s.poll_policy = Some(PollPolicy::default().with_deadline(Duration::from_secs(20)));
+    s.clock_stopped = true;
+    let err = client(kind, &s)
+        .submit(seed_request(polling_options()))
+        .await
+        .unwrap_err();
+    // As in job_never_completes: polls at 0, 2, 4, 6, 8, 12, 16 s of waiting.
+    let Error::PollTimeout { polls, elapsed, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*polls, *elapsed), (7, Duration::from_secs(16)));
+    assert_eq!(received(&server).await.len(), 9);
+}
+
+// -- the upload URL is used verbatim (PROTOCOL.md §1.1) ----------------------------------------
+
+/// An upload URL with a `..` segment: the blocking client sends it as given; reqwest would
+/// normalise it, so the async client refuses to send it (InvalidRequest, nothing sent).
+async fn upload_url_reqwest_would_rewrite(kind: ClientKind) {
+    let server = MockServer::start().await;
+    let url = format!("{}/uploads/a/../selfie.zip?X-Amz-Signature=1", server.uri());
+    let prep = json_response(200, prep_response(&url, "0000000001").to_string());
+    mount(&server, "POST", "/v1/upload", prep).await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let result = client(kind, &setup(&server))
+        .submit(seed_request(callback_options()))
+        .await;
+    let puts = received(&server)
+        .await
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    match kind {
+        ClientKind::Blocking => {
+            assert!(result.is_ok(), "{result:?}");
+            assert_eq!(puts, 1);
+        }
+        ClientKind::Async => {
+            let err = result.unwrap_err();
+            let Error::UploadFailed {
+                status: None,
+                source: Some(f),
+                ..
+            } = &err
+            else {
+                panic!("{err:?}")
+            };
+            assert_eq!(f.kind(), smile_core::TransportFailureKind::InvalidRequest);
+            assert_eq!(puts, 0, "nothing sent");
+        }
+    }
 }
