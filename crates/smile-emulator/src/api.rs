@@ -138,9 +138,10 @@ async fn upload_inner(shared: &Shared, req: Request) -> Result<Value, ApiError> 
     let slot = UploadSlot {
         token: random_token(),
         expires_at: if expire {
-            now - std::time::Duration::from_secs(1)
+            now.checked_sub(std::time::Duration::from_secs(1))
+                .unwrap_or(now)
         } else {
-            now + ttl
+            crate::shared::later(now, ttl)
         },
         received: false,
     };

@@ -253,7 +253,7 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, d: &Delivery) {
         }
         if attempt < cfg.max_attempts {
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(cfg.max_backoff);
+            backoff = backoff.saturating_mul(2).min(cfg.max_backoff);
         }
     }
     tracing::warn!(url = %d.url, job_id = %d.job_id, "callback given up after {} attempts", cfg.max_attempts);

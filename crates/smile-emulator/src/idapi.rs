@@ -245,7 +245,7 @@ async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiEr
         let mut job = Job {
             callback_url: callback,
             phase: JobPhase::Processing,
-            processing_due: Some(now + shared.config.processing_delay),
+            processing_due: Some(crate::shared::later(now, shared.config.processing_delay)),
             id_info,
             ..Job::new(
                 smile_job_id.clone(),

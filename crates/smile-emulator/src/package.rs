@@ -132,7 +132,7 @@ pub(crate) async fn put_zip(
                 }
             }
             job.phase = JobPhase::Processing;
-            job.processing_due = Some(now + shared.config.processing_delay);
+            job.processing_due = Some(crate::shared::later(now, shared.config.processing_delay));
             if let Some(slot) = job.upload.as_mut() {
                 slot.received = true;
             }

@@ -17,6 +17,15 @@ use crate::store::{
 use smile_sign::{Clock, Signer, format_timestamp};
 use smile_types::PartnerId;
 
+/// `now + delay`, clamped to about 100 years from now when that is beyond what `SystemTime`
+/// holds (configured delays and TTLs may be anything up to `Duration::MAX`).
+pub(crate) fn later(now: SystemTime, delay: std::time::Duration) -> SystemTime {
+    const CENTURY: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 86_400);
+    now.checked_add(delay)
+        .or_else(|| now.checked_add(CENTURY))
+        .unwrap_or(now)
+}
+
 /// Everything the running emulator shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -227,7 +236,7 @@ fn process(
     job.results.push(entry);
     if let Some(final_code) = job.outcome.final_result.clone() {
         job.review = Some(Review {
-            due: review_delay.map(|d| now + d),
+            due: review_delay.map(|d| later(now, d)),
             prior: code,
             final_code,
         });

@@ -597,6 +597,49 @@ async fn other_endpoints() {
     assert!(!body["valid_documents"].as_array().unwrap().is_empty());
 }
 
+/// Delays and TTLs as large as `Duration` allows are clamped, not a panic.
+#[tokio::test]
+async fn extreme_delays_do_not_overflow() {
+    let emulator = Emulator::builder()
+        .processing_delay(Duration::ZERO)
+        .review_delay(Duration::MAX)
+        .upload_url_ttl(Duration::MAX)
+        .callback_retries(3, Duration::MAX)
+        .start()
+        .await
+        .unwrap();
+    emulator.state().enrol_user("u");
+    let api = Api::new(&emulator);
+    api.submit("u", "j", 2, &[("emulator_result", "0822")], None)
+        .await;
+    let s = poll_complete(&api, "u", "j", false).await;
+    assert_eq!(s["result"]["ResultCode"], "0822", "{s}");
+    let (_, job) = api.control(reqwest::Method::GET, "jobs/j", None).await;
+    assert_eq!(job["review_pending"], true, "{job}");
+
+    let slow = Emulator::builder()
+        .processing_delay(Duration::MAX)
+        .start()
+        .await
+        .unwrap();
+    slow.state().enrol_user("u");
+    let api = Api::new(&slow);
+    api.submit("u", "j", 2, &[], None).await;
+    let (ts, sig) = api.signed();
+    let (status, body) = api
+        .post("async_id_verification", &json!({"partner_id": api.partner_id, "partner_params": {"user_id": "u", "job_id": "k", "job_type": "5"}, "country": "NG", "id_type": "BVN", "id_number": "1", "callback_url": "http://127.0.0.1:9/cb", "timestamp": ts, "signature": sig}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for job_id in ["j", "k"] {
+        let (status, s) = api.job_status("u", job_id, false, false).await;
+        assert_eq!(
+            (status, s["job_complete"].as_bool()),
+            (200, Some(false)),
+            "{s}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn control_api() {
     let emulator = quick().await;
