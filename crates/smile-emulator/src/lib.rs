@@ -132,7 +132,9 @@
 //! Under `/__emulator` (no authentication; the emulator listens on loopback by default):
 //! `GET health`, `GET|POST|DELETE faults`, `DELETE faults/{endpoint}`, `GET state`,
 //! `POST reset`, `GET|POST users`, `DELETE users/{user_id}`, `GET jobs/{job_id}`,
-//! `POST review`, `GET callbacks`. Image links point at `/__emulator/images/{token}`; upload URLs
+//! `POST review`, `GET callbacks`. Every `POST` there needs `Content-Type: application/json`
+//! (even with no body; `415` otherwise), so that a web page cannot drive it cross-origin without
+//! a CORS preflight, which the emulator never approves. Image links point at `/__emulator/images/{token}`; upload URLs
 //! at `/__emulator/uploads/{token}/selfie.zip`.
 //!
 //! # TLS and state

@@ -152,6 +152,29 @@ async fn fault_layer(State(shared): State<Arc<Shared>>, mut req: Request, next: 
     resp
 }
 
+/// Whether `headers` say the body is JSON (`application/json`, parameters allowed).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Control-API `POST`s need `Content-Type: application/json` (415 otherwise): a web page can
+/// only send that cross-origin after a CORS preflight, which the emulator never approves, so a
+/// page the developer happens to visit cannot reset the state or set faults.
+async fn control_guard(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if req.method() == Method::POST && path.starts_with("/__emulator/") && !is_json(req.headers()) {
+        return json_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &json!({"error": format!("POST {path} needs Content-Type: application/json")}),
+        );
+    }
+    next.run(req).await
+}
+
 async fn not_found() -> Response {
     json_response(
         StatusCode::NOT_FOUND,
@@ -221,6 +244,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/__emulator/review", post(control::review))
         .route("/__emulator/callbacks", get(control::callbacks))
         .fallback(not_found)
+        .layer(middleware::from_fn(control_guard))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             fault_layer,

@@ -708,6 +708,40 @@ async fn control_api() {
     assert!(emulator.state().jobs().is_empty());
     let (status, _) = api.control(reqwest::Method::GET, "health", None).await;
     assert_eq!(status, 200);
+
+    // A POST a web page could send cross-origin without a preflight is refused.
+    emulator.state().enrol_user("v");
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut req = api.http.post(format!("{}/__emulator/reset", api.origin));
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.body("{}").send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 415, "{content_type:?}");
+        let resp = api
+            .http
+            .post(format!("{}/__emulator/faults", api.origin))
+            .body(r#"{"endpoint": "services", "status": 500}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 415);
+    }
+    assert!(emulator.state().user("v").is_some(), "nothing was reset");
+    assert!(emulator.faults().list().is_empty());
+    let resp = api
+        .http
+        .post(format!("{}/__emulator/reset", api.origin))
+        .header("content-type", "application/json; charset=utf-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(emulator.state().user("v").is_none());
 }
 
 #[tokio::test]

@@ -243,6 +243,9 @@ impl Api {
             .request(method, format!("{}/__emulator/{path}", self.origin));
         if let Some(b) = body {
             req = req.json(&b);
+        } else {
+            // The control API refuses POSTs that are not JSON, body or not.
+            req = req.header("content-type", "application/json");
         }
         send(req).await
     }
