@@ -33,6 +33,9 @@ pub(crate) struct Shared {
     pub(crate) signer: Signer,
     pub(crate) clock: Arc<dyn Clock>,
     store: Mutex<Store>,
+    /// Held from snapshot to rename while writing the state file, so that writes happen in
+    /// snapshot order and an older snapshot never replaces a newer one.
+    persist_lock: Mutex<()>,
     pub(crate) faults: Faults,
     /// Wakes the scheduler when something new becomes due.
     pub(crate) wake: Notify,
@@ -66,6 +69,7 @@ impl Shared {
             config,
             signer,
             store: Mutex::new(store),
+            persist_lock: Mutex::new(()),
             faults,
             wake: Notify::new(),
             callbacks,
@@ -91,10 +95,17 @@ impl Shared {
     }
 
     /// Writes the state file, if one is configured. Errors are logged, not fatal.
+    ///
+    /// Writers take turns (snapshot, write, rename), so the file always ends up holding the
+    /// latest snapshot.
     pub(crate) fn persist(&self) {
         let Some(path) = &self.config.state_file else {
             return;
         };
+        let _turn = self
+            .persist_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let snapshot = self.store().snapshot();
         if let Err(e) = write_state_file(path, &snapshot) {
             tracing::warn!(path = %path.display(), error = %e, "could not write the state file");
