@@ -55,6 +55,9 @@
 //! | `rustls` | yes | TLS with rustls and the webpki roots |
 //! | `native-tls` | no | TLS with the platform's library (OpenSSL, SChannel, Security.framework); used when `rustls` is off |
 //!
+//! With both off, only plain `http` works: building a client for an `https` base URL (the
+//! default servers are) fails with [`ConfigError::NoTls`](smile_core::ConfigError::NoTls).
+//!
 //! # Runtime, timeouts and connections
 //!
 //! The default transport and sleep need a tokio runtime (reqwest's requirement). Connect
@@ -349,12 +352,16 @@ impl ReqwestTransport {
     ///
     /// # Errors
     /// [`ConfigError::RootCertificates`] when a root certificate cannot be parsed,
-    /// [`ConfigError::HttpClient`] when the TLS back-end cannot be initialised.
+    /// [`ConfigError::HttpClient`] when the TLS back-end cannot be initialised;
+    /// [`ConfigError::NoTls`] when the base URL is `https` (or root certificates were given)
+    /// and both TLS features are off.
     pub fn for_config(config: &ClientConfig) -> Result<Self, ConfigError> {
+        config.check_tls(TLS_AVAILABLE)?;
         Self::build(config.timeouts().connect, config.root_certificates_pem())
     }
 
     fn build(connect_timeout: Duration, root_pems: &[String]) -> Result<Self, ConfigError> {
+        #[allow(unused_mut)] // without a TLS feature
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout);
@@ -366,26 +373,7 @@ impl ReqwestTransport {
         {
             builder = builder.use_native_tls();
         }
-        if !root_pems.is_empty() {
-            builder = builder.tls_built_in_root_certs(false);
-        }
-        for (n, pem) in root_pems.iter().enumerate() {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
-                ConfigError::RootCertificates {
-                    problem: format!("PEM text #{} cannot be parsed", n + 1),
-                    source: Some(Box::new(e)),
-                }
-            })?;
-            if certs.is_empty() {
-                return Err(ConfigError::RootCertificates {
-                    problem: format!("PEM text #{} holds no certificate", n + 1),
-                    source: None,
-                });
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
+        let builder = with_roots(builder, root_pems)?;
         let client = builder
             .build()
             .map_err(|e| ConfigError::HttpClient(Box::new(e)))?;
@@ -442,6 +430,48 @@ impl AsyncTransport for ReqwestTransport {
     }
 }
 
+/// `builder` trusting `root_pems` instead of the web PKI roots (when there are any).
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn with_roots(
+    mut builder: reqwest::ClientBuilder,
+    root_pems: &[String],
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    if !root_pems.is_empty() {
+        builder = builder.tls_built_in_root_certs(false);
+    }
+    for (n, pem) in root_pems.iter().enumerate() {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+            ConfigError::RootCertificates {
+                problem: format!("PEM text #{} cannot be parsed", n + 1),
+                source: Some(Box::new(e)),
+            }
+        })?;
+        if certs.is_empty() {
+            return Err(ConfigError::RootCertificates {
+                problem: format!("PEM text #{} holds no certificate", n + 1),
+                source: None,
+            });
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
+}
+
+/// Without a TLS back-end: `builder` as is ([`ClientConfig::check_tls`] refused any roots).
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[allow(clippy::unnecessary_wraps)]
+fn with_roots(
+    builder: reqwest::ClientBuilder,
+    _root_pems: &[String],
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    Ok(builder)
+}
+
+/// Whether a TLS back-end was compiled in.
+const TLS_AVAILABLE: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
 /// The failure for a presigned upload URL that reqwest would not send as given: it converts
 /// every URL to a `url::Url`, which lower-cases the host, drops a default port, resolves `.`
 /// and `..` segments and re-escapes some characters. A presigned URL is signed over its exact
@@ -490,7 +520,8 @@ mod tests {
     #[test]
     fn debug_hides_the_key() {
         let secret = "do-not-print-this-key-42";
-        let b = WebApi::builder("085", secret);
+        // Plain http: the test also runs without a TLS feature.
+        let b = WebApi::builder("085", secret).base_url("http://127.0.0.1:9/v1");
         assert!(!format!("{b:?}").contains(secret));
         let api = b.build().unwrap();
         let d = format!("{api:?}");
@@ -547,9 +578,30 @@ mod tests {
     }
 
     #[test]
+    fn https_without_a_tls_feature_fails_at_build() {
+        let built = WebApi::builder("085", "k").build(); // sandbox: https
+        if TLS_AVAILABLE {
+            assert!(built.is_ok(), "{built:?}");
+        } else {
+            let e = built.unwrap_err();
+            assert!(matches!(e, ConfigError::NoTls { .. }), "{e:?}");
+            assert!(e.to_string().contains("rustls"), "{e}");
+            assert!(
+                WebApi::builder("085", "k")
+                    .base_url("http://127.0.0.1:9/v1")
+                    .build()
+                    .is_ok()
+            );
+        }
+    }
+
+    #[test]
     fn futures_are_send() {
         fn assert_send<T: Send>(_: &T) {}
-        let api = WebApi::builder("085", "k").build().unwrap();
+        let api = WebApi::builder("085", "k")
+            .base_url("http://127.0.0.1:9/v1")
+            .build()
+            .unwrap();
         let submit = api.submit_job(
             PartnerParams::new("u", "j", JobType::SmartSelfieAuthentication),
             vec![],

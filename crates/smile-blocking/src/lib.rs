@@ -47,6 +47,9 @@
 //! | `rustls` | yes | TLS with rustls (ring) and the webpki roots |
 //! | `native-tls` | no | TLS with the platform's library (OpenSSL, SChannel, Security.framework); used when `rustls` is off |
 //!
+//! With both off, only plain `http` works: building a client for an `https` base URL (the
+//! default servers are) fails with [`ConfigError::NoTls`](smile_core::ConfigError::NoTls).
+//!
 //! # Timeouts and connections
 //!
 //! Connect 10 s, JSON calls 30 s, the zip upload 120 s (all settable on the builder). One
@@ -281,8 +284,11 @@ impl UreqTransport {
     /// instead of the web PKI roots.
     ///
     /// # Errors
-    /// [`ConfigError::RootCertificates`] when a root certificate cannot be parsed.
+    /// [`ConfigError::RootCertificates`] when a root certificate cannot be parsed;
+    /// [`ConfigError::NoTls`] when the base URL is `https` (or root certificates were given)
+    /// and both TLS features are off.
     pub fn for_config(config: &ClientConfig) -> Result<Self, ConfigError> {
+        config.check_tls(TLS_AVAILABLE)?;
         let roots = root_certs(config.root_certificates_pem())?;
         Ok(Self {
             agent: agent(config.timeouts().connect, roots),
@@ -297,30 +303,52 @@ impl UreqTransport {
     }
 }
 
+/// Whether a TLS back-end was compiled in.
+const TLS_AVAILABLE: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Root certificates for the agent.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+type RootCerts = ureq::tls::RootCerts;
+/// Without a TLS back-end there are none ([`ClientConfig::check_tls`] refuses them).
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+type RootCerts = std::convert::Infallible;
+
 /// An agent configured for the protocol (see [`UreqTransport`]).
-fn agent(connect_timeout: Duration, roots: Option<ureq::tls::RootCerts>) -> ureq::Agent {
+fn agent(connect_timeout: Duration, roots: Option<RootCerts>) -> ureq::Agent {
     use ureq::config::AutoHeaderValue;
-    let tls = ureq::tls::TlsConfig::builder();
-    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-    let tls = tls.provider(ureq::tls::TlsProvider::NativeTls);
-    let tls = match roots {
-        Some(roots) => tls.root_certs(roots),
-        None => tls,
-    };
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_connect(Some(connect_timeout))
         .user_agent(AutoHeaderValue::None)
         .accept(AutoHeaderValue::None)
-        .accept_encoding(AutoHeaderValue::None)
-        .tls_config(tls.build())
-        .build();
-    ureq::Agent::new_with_config(config)
+        .accept_encoding(AutoHeaderValue::None);
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    let config = {
+        let tls = ureq::tls::TlsConfig::builder();
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let tls = tls.provider(ureq::tls::TlsProvider::NativeTls);
+        let tls = match roots {
+            Some(roots) => tls.root_certs(roots),
+            None => tls,
+        };
+        config.tls_config(tls.build())
+    };
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    let _ = roots;
+    ureq::Agent::new_with_config(config.build())
+}
+
+/// Without a TLS back-end: no certificates ([`ClientConfig::check_tls`] refused any).
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[allow(clippy::unnecessary_wraps)]
+fn root_certs(_pems: &[String]) -> Result<Option<RootCerts>, ConfigError> {
+    Ok(None)
 }
 
 /// The certificates of every PEM text, or `None` (web PKI roots) when there is none.
-fn root_certs(pems: &[String]) -> Result<Option<ureq::tls::RootCerts>, ConfigError> {
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn root_certs(pems: &[String]) -> Result<Option<RootCerts>, ConfigError> {
     use ureq::tls::{PemItem, parse_pem};
     if pems.is_empty() {
         return Ok(None);
@@ -431,7 +459,8 @@ mod tests {
     #[test]
     fn debug_hides_the_key() {
         let secret = "do-not-print-this-key-42";
-        let b = WebApi::builder("085", secret);
+        // Plain http: the test also runs without a TLS feature.
+        let b = WebApi::builder("085", secret).base_url("http://127.0.0.1:9/v1");
         assert!(!format!("{b:?}").contains(secret));
         let api = b.build().unwrap();
         let d = format!("{api:?}");
@@ -451,6 +480,25 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("default_callback"), "{e}");
+    }
+
+    #[test]
+    fn https_without_a_tls_feature_fails_at_build() {
+        let built = WebApi::builder("085", "k").build(); // sandbox: https
+        if TLS_AVAILABLE {
+            assert!(built.is_ok(), "{built:?}");
+        } else {
+            let e = built.unwrap_err();
+            assert!(matches!(e, ConfigError::NoTls { .. }), "{e:?}");
+            assert!(e.to_string().contains("rustls"), "{e}");
+            // Plain http needs no TLS.
+            assert!(
+                WebApi::builder("085", "k")
+                    .base_url("http://127.0.0.1:9/v1")
+                    .build()
+                    .is_ok()
+            );
+        }
     }
 
     #[test]

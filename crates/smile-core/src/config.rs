@@ -85,6 +85,15 @@ pub enum ConfigError {
         #[source]
         source: Option<Box<dyn StdError + Send + Sync + 'static>>,
     },
+    /// The base URL is `https` (or root certificates were given) but the driver was built
+    /// without a TLS back-end (both its `rustls` and `native-tls` features off).
+    #[error(
+        "{what} needs TLS, but this client was built without a TLS back-end: enable the `rustls` (default) or `native-tls` feature, or give a transport of your own"
+    )]
+    NoTls {
+        /// What needs TLS: `base_url <url>` or `root_certificates_pem`.
+        what: String,
+    },
     /// The HTTP client of a driver could not be built (TLS set-up, ...).
     #[error("the HTTP client could not be built")]
     HttpClient(#[source] Box<dyn StdError + Send + Sync + 'static>),
@@ -204,6 +213,44 @@ impl ClientConfig {
     #[must_use]
     pub fn root_certificates_pem(&self) -> &[String] {
         &self.root_certificates_pem
+    }
+
+    /// For a driver building its default transport: fails when the configuration needs TLS
+    /// (an `https` base URL, or root certificates) and the driver has none (`tls_available`
+    /// is `false` when all its TLS features are off). So the mistake shows at `build()`, not
+    /// as a transport error on the first call.
+    ///
+    /// ```
+    /// use smile_core::{ClientConfig, ConfigError};
+    ///
+    /// let sandbox = ClientConfig::builder("085", "key").build()?;
+    /// assert!(sandbox.check_tls(true).is_ok());
+    /// let e = sandbox.check_tls(false).unwrap_err();
+    /// assert!(matches!(e, ConfigError::NoTls { .. }));
+    /// assert!(e.to_string().contains("https://testapi.smileidentity.com/v1"), "{e}");
+    ///
+    /// let local = ClientConfig::builder("085", "key").base_url("http://127.0.0.1:8080/v1").build()?;
+    /// assert!(local.check_tls(false).is_ok());
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::NoTls`] naming what needs TLS.
+    pub fn check_tls(&self, tls_available: bool) -> Result<(), ConfigError> {
+        if tls_available {
+            return Ok(());
+        }
+        if self.base_url.is_https() {
+            return Err(ConfigError::NoTls {
+                what: format!("base_url {}", self.base_url),
+            });
+        }
+        if !self.root_certificates_pem.is_empty() {
+            return Err(ConfigError::NoTls {
+                what: "root_certificates_pem".into(),
+            });
+        }
+        Ok(())
     }
 }
 
