@@ -56,7 +56,9 @@
 //!
 //! Results are deterministic. By default every job passes: job 2 → `0820`, job 4 → `0840`,
 //! job 1 → `0810`, jobs 6 and 11 → `0810`, Enhanced KYC (5) and business verification (7) →
-//! `1012`. Extra keys in `partner_params` choose otherwise (they are echoed in results, like any
+//! `1012`. Job 1 with `id_info.entered` has its ID lookup (`1012`) in the history first; job 11
+//! results carry the ID fields of `id_info` (`Country`, `IDType`, `IDNumber`, `FullName`,
+//! `DOB`, ...). Extra keys in `partner_params` choose otherwise (they are echoed in results, like any
 //! extra key):
 //!
 //! | key | value | effect |

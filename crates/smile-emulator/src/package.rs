@@ -111,7 +111,9 @@ pub(crate) async fn put_zip(
                 Ok(package) => {
                     job.failure = None;
                     job.warnings = package.warnings;
-                    if job.job_type == 1 {
+                    // Biometric KYC looks the ID up; Enhanced Document Verification reports
+                    // the ID details with its result.
+                    if matches!(job.job_type, 1 | 11) {
                         job.id_info = package.id_info;
                     }
                     for (name, content_type, data) in package.images {

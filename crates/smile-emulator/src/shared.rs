@@ -243,6 +243,7 @@ fn process(
         job.results.push(lookup);
     }
     let mut entry = outcome::result_entry(&ctx, &code, None, None);
+    add_id_fields(job, &mut entry, &code);
     add_warnings(&mut entry, &job.warnings);
     job.results.push(entry);
     if let Some(final_code) = job.outcome.final_result.clone() {
@@ -253,6 +254,42 @@ fn process(
         });
     } else {
         enrol_if_approved(job, users, now);
+    }
+}
+
+/// Job 11 (Enhanced Document Verification) reports the ID details with its result: the same
+/// fields as an ID lookup (`Country`, `IDType`, `IDNumber`, `FullName`, `DOB`, ...), filled in
+/// when the result is a success and "Not Available" otherwise.
+fn add_id_fields(job: &Job, entry: &mut Map<String, Value>, code: &str) {
+    if job.job_type != 11 {
+        return;
+    }
+    let lookup_ctx = EntryContext {
+        job_type: 5,
+        smile_job_id: &job.smile_job_id,
+        partner_params: &job.partner_params,
+    };
+    let lookup_code = if outcome::is_success(11, code) {
+        "1012"
+    } else {
+        "1013"
+    };
+    let lookup = crate::idapi::id_result_entry(&lookup_ctx, lookup_code, &job.id_info);
+    for key in [
+        "Country",
+        "IDType",
+        "IDNumber",
+        "FullName",
+        "DOB",
+        "Gender",
+        "PhoneNumber",
+        "ExpirationDate",
+        "Photo",
+        "Address",
+    ] {
+        if let Some(value) = lookup.get(key) {
+            entry.insert(key.into(), value.clone());
+        }
     }
 }
 
@@ -285,6 +322,7 @@ fn finish_review(
         partner_params: &job.partner_params,
     };
     let mut entry = outcome::result_entry(&ctx, &review.final_code, Some(&review.prior), None);
+    add_id_fields(job, &mut entry, &review.final_code);
     add_warnings(&mut entry, &job.warnings);
     job.results.push(entry);
     enrol_if_approved(job, users, now);

@@ -744,6 +744,10 @@ async fn control_api() {
     assert!(emulator.state().user("v").is_none());
 }
 
+fn outcome_is_success(status: &Value) -> bool {
+    status["job_success"] == true
+}
+
 #[tokio::test]
 async fn biometric_kyc_and_document_jobs() {
     let emulator = quick().await;
@@ -801,6 +805,23 @@ async fn biometric_kyc_and_document_jobs() {
     assert_eq!(s["result"]["ResultCode"], "0810");
     assert_eq!(s["result"]["ResultText"], "Document Verified");
     assert_eq!(s["result"]["Actions"]["Verify_Document"], "Passed");
+    // Job 11: its result carries the ID details.
+    let s = upload(
+        "edv-ok",
+        11,
+        selfie_and_id.clone(),
+        json!({"country": "NG", "id_type": "PASSPORT", "id_number": "A00000000", "first_name": "Ada", "last_name": "Lovelace", "dob": "1815-12-10", "entered": "true"}),
+    )
+    .await;
+    assert!(
+        outcome_is_success(&s),
+        "job 11 should succeed by default: {s}"
+    );
+    assert_eq!(s["result"]["Country"], "NG", "{s}");
+    assert_eq!(s["result"]["IDType"], "PASSPORT");
+    assert_eq!(s["result"]["IDNumber"], "A00000000");
+    assert_eq!(s["result"]["FullName"], "Ada Lovelace");
+    assert_eq!(s["result"]["DOB"], "1815-12-10");
     // Job 11 without id_type: data invalid.
     let s = upload(
         "edv",
