@@ -89,7 +89,8 @@ pub struct Config {
     pub callbacks: CallbackConfig,
     /// Largest JSON request body (bytes).
     pub max_json_body: usize,
-    /// Largest zip upload (bytes).
+    /// Largest zip upload (bytes). The zip's entries may add up to four times this once
+    /// inflated (more: the job fails with `0903`).
     pub max_zip_body: usize,
     /// Serve HTTPS with a self-signed certificate generated at start.
     pub tls: bool,

@@ -335,7 +335,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Largest zip upload in bytes (default 20 MiB).
+    /// Largest zip upload in bytes (default 20 MiB). The zip's entries may add up to four
+    /// times this once inflated; a zip that inflates to more fails its job with `0903`.
     pub fn max_zip_body(mut self, bytes: usize) -> Self {
         self.config.max_zip_body = bytes;
         self

@@ -88,56 +88,92 @@ pub(crate) async fn put_zip(
         }
         Err(e) => return s3_error(StatusCode::BAD_REQUEST, "IncompleteBody", &e.message),
     };
+    // A second PUT to a URL that already delivered a zip (a client retrying after a lost
+    // response) overwrites the object, as a storage service does, and changes nothing.
+    let is_fresh = |job: &Job| {
+        job.upload
+            .as_ref()
+            .is_some_and(|slot| slot.token == token && !slot.received)
+    };
+    let job_copy = {
+        let store = shared.store();
+        match store.jobs.get(&job_id) {
+            None => return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied"),
+            Some(job) if is_fresh(job) => Some(job.clone()),
+            Some(_) => None,
+        }
+    };
+    let Some(job_copy) = job_copy else {
+        return StatusCode::OK.into_response();
+    };
+    // Unpacking and checking may take a while: off the async workers, without the store lock.
+    let checker = Arc::clone(&shared);
+    let checked = match tokio::task::spawn_blocking(move || {
+        check_package(
+            &job_copy,
+            &checker.signer,
+            &checker.config.partner_id,
+            &bytes,
+            checker.config.max_zip_body,
+        )
+    })
+    .await
+    {
+        Ok(checked) => checked,
+        Err(e) => {
+            tracing::error!(job_id = %job_id, error = %e, "package check did not finish");
+            return s3_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+            );
+        }
+    };
     {
         let mut guard = shared.store();
         let store = &mut *guard;
         let Some(job) = store.jobs.get_mut(&job_id) else {
             return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
         };
-        let fresh = job
-            .upload
-            .as_ref()
-            .is_some_and(|slot| slot.token == token && !slot.received);
-        // A second PUT to a URL that already delivered a zip (a client retrying after a lost
-        // response) overwrites the object, as a storage service does, and changes nothing.
+        // Another PUT of the same URL may have been accepted while this one was checked.
+        if !is_fresh(job) {
+            return StatusCode::OK.into_response();
+        }
         let mut new_images = Vec::new();
-        if fresh {
-            let checked = check_package(job, &shared.signer, &shared.config.partner_id, &bytes);
-            job.results.clear();
-            job.review = None;
-            job.images.clear();
-            job.warnings.clear();
-            match checked {
-                Ok(package) => {
-                    job.failure = None;
-                    job.warnings = package.warnings;
-                    // Biometric KYC looks the ID up; Enhanced Document Verification reports
-                    // the ID details with its result.
-                    if matches!(job.job_type, 1 | 11) {
-                        job.id_info = package.id_info;
-                    }
-                    for (name, content_type, data) in package.images {
-                        let image_token = random_token();
-                        job.images.push((name, image_token.clone()));
-                        new_images.push((
-                            image_token,
-                            StoredImage {
-                                content_type,
-                                bytes: data,
-                            },
-                        ));
-                    }
+        job.results.clear();
+        job.review = None;
+        job.images.clear();
+        job.warnings.clear();
+        match checked {
+            Ok(package) => {
+                job.failure = None;
+                job.warnings = package.warnings;
+                // Biometric KYC looks the ID up; Enhanced Document Verification reports
+                // the ID details with its result.
+                if matches!(job.job_type, 1 | 11) {
+                    job.id_info = package.id_info;
                 }
-                Err(failure) => {
-                    tracing::info!(job_id = %job_id, code = %failure.code, detail = %failure.detail, "package refused");
-                    job.failure = Some(failure);
+                for (name, content_type, data) in package.images {
+                    let image_token = random_token();
+                    job.images.push((name, image_token.clone()));
+                    new_images.push((
+                        image_token,
+                        StoredImage {
+                            content_type,
+                            bytes: data,
+                        },
+                    ));
                 }
             }
-            job.phase = JobPhase::Processing;
-            job.processing_due = Some(crate::shared::later(now, shared.config.processing_delay));
-            if let Some(slot) = job.upload.as_mut() {
-                slot.received = true;
+            Err(failure) => {
+                tracing::info!(job_id = %job_id, code = %failure.code, detail = %failure.detail, "package refused");
+                job.failure = Some(failure);
             }
+        }
+        job.phase = JobPhase::Processing;
+        job.processing_due = Some(crate::shared::later(now, shared.config.processing_delay));
+        if let Some(slot) = job.upload.as_mut() {
+            slot.received = true;
         }
         for (image_token, image) in new_images {
             store.add_image(image_token, image);
@@ -193,19 +229,26 @@ fn string_or_number(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// How many times the zip body limit the entries of a zip may add up to once inflated.
+pub(crate) const INFLATE_FACTOR: usize = 4;
+
 /// Checks an uploaded zip against its job: readable zip, `info.json` (partner params,
 /// signature when present, id_info), and every image it references present and a JPEG or PNG.
+/// The entries may add up to [`INFLATE_FACTOR`] × `max_zip_body` bytes inflated.
 pub(crate) fn check_package(
     job: &Job,
     signer: &Signer,
     partner_id: &str,
     zip: &[u8],
+    max_zip_body: usize,
 ) -> Result<Package, Failure> {
     // Unreferenced entries are ignored, duplicates included (the official Python SDK writes
     // one junk entry named `base64imgString` per base64 image).
     let limits = ReadLimits::default()
         .allow_duplicate_names(true)
-        .max_total_bytes(256 << 20);
+        .max_total_bytes(
+            u64::try_from(max_zip_body.saturating_mul(INFLATE_FACTOR)).unwrap_or(u64::MAX),
+        );
     let upload = read_upload_zip_with(zip, limits).map_err(|e| match e {
         ReadError::MissingInfoJson => zip_corrupt("the zip has no info.json entry"),
         ReadError::InfoJson(e) => zip_corrupt(format!("info.json is not valid JSON: {e}")),
@@ -433,6 +476,7 @@ mod tests {
     use crate::outcome::Outcome;
     use crate::store::JobKind;
 
+    const LIMIT: usize = 1 << 20;
     const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10];
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0";
 
@@ -502,7 +546,7 @@ mod tests {
             ("l.png", PNG),
             ("junk", b"x"),
         ]);
-        let package = check_package(&job(2), &signer(), "001", &bytes).unwrap();
+        let package = check_package(&job(2), &signer(), "001", &bytes, LIMIT).unwrap();
         assert_eq!(package.images.len(), 1);
         assert_eq!(package.images[0].0, "selfie_image");
         assert_eq!(package.images[0].1, "image/jpeg");
@@ -567,7 +611,8 @@ mod tests {
             let info = info(images, misc);
             let mut entries: Vec<(&str, &[u8])> = vec![("info.json", &info)];
             entries.extend(files);
-            let failure = check_package(&job(2), &signer(), "001", &zip(&entries)).unwrap_err();
+            let failure =
+                check_package(&job(2), &signer(), "001", &zip(&entries), LIMIT).unwrap_err();
             assert_eq!(failure.code, code, "{needle}: {failure:?}");
             assert!(
                 failure.detail.contains(needle),
@@ -576,10 +621,16 @@ mod tests {
             );
         }
         let failure =
-            check_package(&job(2), &signer(), "001", b"PK\x03\x04 truncated").unwrap_err();
+            check_package(&job(2), &signer(), "001", b"PK\x03\x04 truncated", LIMIT).unwrap_err();
         assert_eq!(failure.code, "0903");
-        let failure =
-            check_package(&job(2), &signer(), "001", &zip(&[("info.json", b"{")])).unwrap_err();
+        let failure = check_package(
+            &job(2),
+            &signer(),
+            "001",
+            &zip(&[("info.json", b"{")]),
+            LIMIT,
+        )
+        .unwrap_err();
         assert_eq!(
             (
                 failure.code.as_str(),
@@ -597,14 +648,14 @@ mod tests {
             garbage in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
             flips in proptest::collection::vec((0usize..2000, proptest::num::u8::ANY), 0..6),
         ) {
-            let _ = check_package(&job(2), &signer(), "001", &garbage);
+            let _ = check_package(&job(2), &signer(), "001", &garbage, LIMIT);
             let info = info(json!([{"image_type_id": 0, "image": "", "file_name": "s.jpg"}]), json!({}));
             let mut bytes = zip(&[("info.json", &info), ("s.jpg", JPEG)]);
             for (at, value) in flips {
                 let len = bytes.len();
                 bytes[at % len] = value;
             }
-            let _ = check_package(&job(2), &signer(), "001", &bytes);
+            let _ = check_package(&job(2), &signer(), "001", &bytes, LIMIT);
         }
     }
 
@@ -619,13 +670,40 @@ mod tests {
             json!({}),
         );
         let bytes = zip(&[("info.json", &info), ("s.jpg", JPEG)]);
-        let package = check_package(&job(2), &signer(), "001", &bytes).unwrap();
+        let package = check_package(&job(2), &signer(), "001", &bytes, LIMIT).unwrap();
         assert_eq!(package.images.len(), 1);
         assert_eq!(package.warnings.len(), 2, "{:?}", package.warnings);
         assert!(package.warnings[0].contains("images[1] (image_type_id 4)"));
         assert!(package.warnings[0].contains("\"/home/me/l1.jpg\""));
         assert!(package.warnings[0].contains("Node SDK"));
         assert!(package.warnings[1].contains("images[2] (image_type_id 5)"));
+    }
+
+    #[test]
+    fn inflated_size_is_capped_at_four_times_the_zip_body_limit() {
+        let info = info(
+            json!([{"image_type_id": 0, "image": "", "file_name": "s.jpg"}]),
+            json!({}),
+        );
+        let padding = vec![0u8; 100_000];
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in [
+            ("info.json", info.as_slice()),
+            ("s.jpg", JPEG),
+            ("padding", padding.as_slice()),
+        ] {
+            w.start_file(name, deflated).unwrap();
+            w.write_all(data).unwrap();
+        }
+        let bytes = w.finish().unwrap().into_inner();
+        assert!(bytes.len() < 5_000, "{}", bytes.len());
+        // 4 x 20 000 = 80 000 < 100 000 inflated: refused as unreadable.
+        let failure = check_package(&job(2), &signer(), "001", &bytes, 20_000).unwrap_err();
+        assert_eq!(failure.code, "0903", "{failure:?}");
+        // 4 x 30 000 = 120 000: accepted.
+        assert!(check_package(&job(2), &signer(), "001", &bytes, 30_000).is_ok());
     }
 
     #[test]
@@ -637,6 +715,6 @@ mod tests {
             json!({"timestamp": ts, "signature": sig, "smile_client_id": "001"}),
         );
         let bytes = zip(&[("info.json", &info), ("s.jpg", JPEG)]);
-        assert!(check_package(&job(2), &signer(), "001", &bytes).is_ok());
+        assert!(check_package(&job(2), &signer(), "001", &bytes, LIMIT).is_ok());
     }
 }
