@@ -89,6 +89,7 @@ pub mod requests;
 mod responses;
 mod server;
 mod transport;
+pub mod validate;
 
 pub use config::{
     ClientConfig, ClientConfigBuilder, ConfigError, SDK_VERSION, SOURCE_SDK, Timeouts,
