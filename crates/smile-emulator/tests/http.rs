@@ -264,6 +264,28 @@ async fn upload_errors() {
     assert_eq!((status, body["code"].as_str()), (400, Some("2203")));
 }
 
+/// A `PUT` of `url` with `Content-Type: application/zip` and no `Content-Length`, `framing`
+/// ending the head (and giving the body); the status and the response text.
+async fn raw_put(url: &str, framing: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let url = reqwest::Url::parse(url).unwrap();
+    let authority = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut conn = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    let head = format!(
+        "PUT {} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/zip\r\nConnection: close\r\n{framing}",
+        url.path()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut text = String::new();
+    conn.read_to_string(&mut text).await.unwrap();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
 #[tokio::test]
 async fn upload_url_rules() {
     let clock = std::sync::Arc::new(smile_emulator::FixedClock::new(std::time::SystemTime::now()));
@@ -284,6 +306,16 @@ async fn upload_url_rules() {
     let resp = api.http.put(url).body(zip.clone()).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 403);
     assert!(resp.text().await.unwrap().contains("SignatureDoesNotMatch"));
+    // Content-Length required: a chunked body, or none at all, is 411.
+    for framing in ["Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "\r\n"] {
+        let (status, body) = raw_put(url, framing).await;
+        assert_eq!(status, 411, "{framing:?}: {body}");
+        assert!(body.contains("MissingContentLength"), "{body}");
+    }
+    assert_eq!(
+        emulator.state().job("j").unwrap().phase,
+        JobPhase::AwaitingUpload
+    );
     // Too large.
     let (status, body) = api.put_zip(url, vec![0; 5000]).await;
     assert_eq!(status, 413, "{body}");
