@@ -56,7 +56,7 @@
 //! | `native-tls` | no | TLS with the platform's library (OpenSSL, SChannel, Security.framework); used when `rustls` is off |
 //!
 //! With both off, only plain `http` works: building a client for an `https` base URL (the
-//! default servers are) fails with [`ConfigError::NoTls`](smile_core::ConfigError::NoTls).
+//! default servers are) fails with [`ConfigError::NoTls`].
 //!
 //! # Runtime, timeouts and connections
 //!

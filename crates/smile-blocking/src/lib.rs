@@ -48,7 +48,7 @@
 //! | `native-tls` | no | TLS with the platform's library (OpenSSL, SChannel, Security.framework); used when `rustls` is off |
 //!
 //! With both off, only plain `http` works: building a client for an `https` base URL (the
-//! default servers are) fails with [`ConfigError::NoTls`](smile_core::ConfigError::NoTls).
+//! default servers are) fails with [`ConfigError::NoTls`].
 //!
 //! # Timeouts and connections
 //!
