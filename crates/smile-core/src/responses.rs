@@ -226,7 +226,11 @@ mod tests {
             match parse_job_status(&r, &signer, &job, None) {
                 Ok(st) => {
                     assert_eq!(expect["signature_valid"], true, "{name}");
-                    assert_eq!(st.job_complete(), expect["job_complete"].as_bool(), "{name}");
+                    assert_eq!(
+                        st.job_complete(),
+                        expect["job_complete"].as_bool(),
+                        "{name}"
+                    );
                     if let Some(code) = expect["result_code"].as_str() {
                         let i = st.interpret(None).unwrap();
                         assert_eq!(i.code.unwrap().as_str(), code, "{name}");
