@@ -139,6 +139,12 @@
 //! a CORS preflight, which the emulator never approves. Image links point at `/__emulator/images/{token}`; upload URLs
 //! at `/__emulator/uploads/{token}/selfie.zip`.
 //!
+//! # Connections
+//!
+//! HTTP/1.1 with keep-alive. A client has 30 seconds to send each request head (request line
+//! and headers) and 10 seconds for a TLS handshake, or its connection is closed. At most 1024
+//! connections are served at once; further clients wait in the listen backlog until one closes.
+//!
 //! # TLS and state
 //!
 //! [`EmulatorBuilder::tls`] serves HTTPS with a self-signed certificate for `localhost`,

@@ -11,11 +11,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
@@ -252,45 +252,67 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Longest time a client may take to send a request head (request line and headers) before
+/// its connection is closed.
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most connections served at once; further clients wait in the listen backlog until one
+/// closes.
+pub(crate) const MAX_CONNECTIONS: usize = 1024;
+
 /// Accepts connections until `shutdown` changes (or its sender is dropped); then aborts every
-/// open connection.
+/// open connection. At most [`MAX_CONNECTIONS`] are served at once.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
-        tokio::select! {
+        // Wait for a free slot first, reaping finished connections meanwhile.
+        let permit = tokio::select! {
             _ = shutdown.changed() => break,
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        continue;
-                    }
-                };
-                let router = router.clone();
-                let tls = tls.clone();
-                connections.spawn(async move {
-                    let _ = stream.set_nodelay(true);
-                    match tls {
-                        Some(acceptor) => {
-                            match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                                Ok(Ok(tls_stream)) => serve_connection(TokioIo::new(tls_stream), router).await,
-                                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                            }
-                        }
-                        None => serve_connection(TokioIo::new(stream), router).await,
-                    }
-                });
+            permit = Arc::clone(&slots).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
             }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
+        };
+        let router = router.clone();
+        let tls = tls.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let _ = stream.set_nodelay(true);
+            match tls {
+                Some(acceptor) => {
+                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(tls_stream)) => {
+                            serve_connection(TokioIo::new(tls_stream), router).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+                None => serve_connection(TokioIo::new(stream), router).await,
+            }
+        });
     }
     connections.abort_all();
 }
@@ -314,6 +336,8 @@ where
         }
     });
     if let Err(e) = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true)
         .serve_connection(io, service)
         .await
@@ -325,6 +349,33 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client that never finishes its request head is disconnected after
+    /// [`HEADER_READ_TIMEOUT`] (on the paused test clock: no real waiting).
+    #[tokio::test(start_paused = true)]
+    async fn slow_request_heads_are_cut_off() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = Router::new().route("/", get(|| async { "ok" }));
+        let (_stop, stop_rx) = watch::channel(false);
+        let server = tokio::spawn(serve(listener, router, None, stop_rx));
+        let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let started = tokio::time::Instant::now();
+        let mut rest = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(3600), conn.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "the connection was never closed");
+        assert!(
+            started.elapsed() >= HEADER_READ_TIMEOUT,
+            "{:?}",
+            started.elapsed()
+        );
+        server.abort();
+    }
 
     #[test]
     fn endpoints_by_method_and_path() {
