@@ -110,21 +110,7 @@ pub use smile_package as package;
 pub use smile_sign as sign;
 pub use smile_types as types;
 
-pub use smile_core::{
-    AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
-    HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RequestKind, RetryPolicy,
-    SecretString, Server, Step, SubmitJob, Timeouts, Transport, TransportFailure,
-    TransportFailureKind,
-};
-pub use smile_package::{Image, ImageSource, SubmitRequest};
-pub use smile_sign::{
-    CallbackError, CallbackVerifier, Clock, FixedClock, Signer, SystemClock, VerifiedCallback,
-};
-pub use smile_types::{
-    ActionKey, ActionResult, Actions, Callback, IdInfo, ImageKind, ImageLinks, Interpretation,
-    JobId, JobOptions, JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams, Problem,
-    ProblemCode, Problems, ResultCategory, ResultCode, ResultEntry, SmileJobId, UserId,
-};
+pub use smile_core::prelude::*;
 
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

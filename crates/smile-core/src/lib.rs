@@ -117,3 +117,31 @@ pub use fastrand;
 pub use secrecy::SecretString;
 /// Clocks for the drivers (the machines themselves take `now` as an argument).
 pub use smile_sign::{Clock, FixedClock, SystemClock};
+
+/// What a user of a client needs, from every layer, in one `use`: the drivers (`smile-blocking`,
+/// `smile-async`) re-export this whole module at their root, so one dependency is enough.
+///
+/// ```
+/// use smile_core::prelude::*;
+///
+/// let params = PartnerParams::new("user-1", "job-1", JobType::SmartSelfieAuthentication);
+/// assert_eq!(params.job_type.code(), 2);
+/// ```
+pub mod prelude {
+    pub use crate::{
+        AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
+        HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RequestKind, RetryPolicy,
+        SecretString, Server, Step, SubmitJob, Timeouts, Transport, TransportFailure,
+        TransportFailureKind,
+    };
+    pub use smile_package::{Image, ImageSource, SubmitRequest};
+    pub use smile_sign::{
+        CallbackError, CallbackVerifier, Clock, FixedClock, Signer, SystemClock, VerifiedCallback,
+    };
+    pub use smile_types::{
+        ActionKey, ActionResult, Actions, Callback, IdInfo, ImageKind, ImageLinks, Interpretation,
+        JobId, JobOptions, JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams,
+        Problem, ProblemCode, Problems, ResultCategory, ResultCode, ResultEntry, SmileJobId,
+        UserId,
+    };
+}
