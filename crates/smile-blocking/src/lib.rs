@@ -146,9 +146,12 @@ impl WebApi {
         id_info: Option<IdInfo>,
         options: JobOptions,
     ) -> Result<JobOutcome> {
-        let mut request = SubmitRequest::new(partner_params, images).with_options(options);
-        request.id_info = id_info;
-        self.submit(request)
+        self.submit(SubmitRequest::from_official(
+            partner_params,
+            images,
+            id_info,
+            options,
+        ))
     }
 
     /// [`submit_job`](Self::submit_job) for a prepared [`SubmitRequest`].

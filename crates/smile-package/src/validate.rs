@@ -130,6 +130,21 @@ impl SubmitRequest {
         }
     }
 
+    /// A request from the four arguments of the official `submit_job(partner_params,
+    /// image_details, id_info, options)`, as both clients' `submit_job` take them.
+    #[must_use]
+    pub fn from_official(
+        partner_params: PartnerParams,
+        images: Vec<Image>,
+        id_info: Option<IdInfo>,
+        options: JobOptions,
+    ) -> Self {
+        SubmitRequest {
+            id_info,
+            ..Self::new(partner_params, images).with_options(options)
+        }
+    }
+
     /// Sets the id info.
     #[must_use]
     pub fn with_id_info(mut self, id_info: IdInfo) -> Self {
