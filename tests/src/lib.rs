@@ -16,8 +16,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use smile_core::{Error, JobOutcome, JobStatusOptions, PollPolicy, RetryPolicy, Server};
@@ -25,66 +24,18 @@ use smile_package::{Image, SubmitRequest};
 use smile_sign::{FixedClock, Signer};
 use smile_types::{JobOptions, JobStatusResponse, JobType, PartnerId, PartnerParams};
 
-/// The partner id of the interop vectors.
-pub const PARTNER_ID: &str = "085";
-/// The API key of the interop vectors (a test key).
-pub const API_KEY: &str = "sdk-interop-test-key-0001";
+pub use smile_testdata::{
+    API_KEY, PARTNER_ID, fixture, fixture_path, interop, seed_names as seed_entry_names,
+    status_sample, t0,
+};
 /// The callback URL of the canonical job.
 pub const CALLBACK_URL: &str = "https://callback.example.com/smile";
-
-/// `2024-01-01T00:00:00.000Z`, the canonical timestamp.
-#[must_use]
-pub fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_704_067_200)
-}
-
-/// A path under `/work/shared` (`../shared` from the workspace root).
-#[must_use]
-pub fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared")
-        .join(rel)
-}
-
-/// An interop file, parsed (`interop/<name>`).
-///
-/// # Panics
-/// When the file is missing or not JSON (a broken test set-up).
-#[must_use]
-pub fn interop(name: &str) -> Value {
-    let path = shared(&format!("interop/{name}"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The path of a fixture image (`fixtures/<name>`).
-#[must_use]
-pub fn fixture_path(name: &str) -> PathBuf {
-    shared(&format!("fixtures/{name}"))
-}
-
-/// The bytes of a fixture image.
-///
-/// # Panics
-/// When the fixture is missing.
-#[must_use]
-pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
-}
 
 /// The seed job's images: `selfie.jpg` and `liveness_1..8.jpg` as files.
 #[must_use]
 pub fn seed_images() -> Vec<Image> {
     std::iter::once(Image::selfie_file(fixture_path("selfie.jpg")))
         .chain((1..=8).map(|i| Image::liveness_file(fixture_path(&format!("liveness_{i}.jpg")))))
-        .collect()
-}
-
-/// The names of the seed job's zip entries, in order.
-#[must_use]
-pub fn seed_entry_names() -> Vec<String> {
-    std::iter::once("selfie.jpg".to_owned())
-        .chain((1..=8).map(|i| format!("liveness_{i}.jpg")))
         .collect()
 }
 
@@ -119,18 +70,6 @@ pub fn signed_status(fields: &Value, timestamp: &str) -> String {
         }
     }
     Value::Object(m).to_string()
-}
-
-/// A sample of `interop/job_status_responses.json` by name.
-///
-/// # Panics
-/// When there is no such sample.
-#[must_use]
-pub fn status_sample(name: &str) -> Value {
-    interop("job_status_responses.json")["samples"]
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["name"] == name).cloned())
-        .unwrap_or_else(|| panic!("no job-status sample {name}"))
 }
 
 /// A prep-upload response (`upload_url`, `ref_id`, `smile_job_id`, `camera_config`, `code`).

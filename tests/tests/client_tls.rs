@@ -3,7 +3,6 @@
 //! an enrolment (job 4) and an authentication (job 2); not trusting it, they fail with a
 //! transport error before any job exists.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use smile_core::{ConfigError, Error, JobOutcome, PollPolicy, RequestKind, TransportFailureKind};
@@ -12,15 +11,7 @@ use smile_package::Image;
 use smile_types::{JobOptions, JobType, PartnerParams};
 
 fn images() -> Vec<Image> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures"
-    ));
-    let mut images = vec![Image::selfie_file(dir.join("selfie.jpg"))];
-    for n in 1..=8 {
-        images.push(Image::liveness_file(dir.join(format!("liveness_{n}.jpg"))));
-    }
-    images
+    smile_tests::seed_images()
 }
 
 fn fast_polls() -> PollPolicy {

@@ -60,13 +60,7 @@ fn demo_runs_the_whole_flow_on_the_embedded_emulator() {
 }
 
 fn callback_vector(name: &str) -> (String, String, String) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/interop/callbacks.json"
-    );
-    let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).expect("callbacks.json is readable"))
-            .expect("callbacks.json is JSON");
+    let file = smile_testdata::interop("callbacks.json");
     let body = file["callbacks"]
         .as_array()
         .expect("a callbacks array")

@@ -178,11 +178,7 @@ mod tests {
     use smile_types::JobType;
 
     fn canonical() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/interop/canonical_job2.json"
-        );
-        serde_json::from_slice(&std::fs::read(path).expect("canonical_job2.json")).expect("json")
+        smile_testdata::interop("canonical_job2.json")
     }
 
     fn signer(v: &Value) -> Signer {

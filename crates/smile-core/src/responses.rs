@@ -155,11 +155,7 @@ mod tests {
     }
 
     fn samples() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/interop/job_status_responses.json"
-        );
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+        smile_testdata::interop("job_status_responses.json")
     }
 
     fn sample(v: &Value, name: &str) -> HttpResponse {

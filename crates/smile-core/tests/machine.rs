@@ -2,7 +2,7 @@
 //! by a scripted fake server and a virtual clock.
 
 use std::collections::VecDeque;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use smile_core::{
@@ -14,25 +14,10 @@ use smile_package::{Image, SubmitRequest, read_upload_zip};
 use smile_sign::{Signer, format_timestamp};
 use smile_types::{JobOptions, JobType, PartnerId, PartnerParams, ResultCategory};
 
-const PARTNER: &str = "085";
-const KEY: &str = "sdk-interop-test-key-0001";
+use smile_testdata::{API_KEY as KEY, PARTNER_ID as PARTNER, fixture, fixture_path, interop, t0};
+
 const UPLOAD_URL: &str =
     "https://smile-uploads-example.s3.amazonaws.com/videos/085/x/selfie.zip?X-Amz-Signature=abc";
-
-fn shared(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel)
-}
-
-fn interop(name: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(shared(&format!("interop/{name}"))).unwrap()).unwrap()
-}
-
-fn t0() -> SystemTime {
-    // 2024-01-01T00:00:00.000Z, the canonical timestamp.
-    UNIX_EPOCH + Duration::from_secs(1_704_067_200)
-}
 
 fn config() -> ClientConfig {
     ClientConfig::builder(PARTNER, KEY)
@@ -46,12 +31,12 @@ fn signer() -> Signer {
 }
 
 fn jpeg() -> Vec<u8> {
-    std::fs::read(shared("fixtures/selfie.jpg")).unwrap()
+    fixture("selfie.jpg")
 }
 
 fn request(options: JobOptions) -> SubmitRequest {
-    let images = std::iter::once(Image::selfie_file(shared("fixtures/selfie.jpg")))
-        .chain((1..=8).map(|i| Image::liveness_file(shared(&format!("fixtures/liveness_{i}.jpg")))))
+    let images = std::iter::once(Image::selfie_file(fixture_path("selfie.jpg")))
+        .chain((1..=8).map(|i| Image::liveness_file(fixture_path(&format!("liveness_{i}.jpg")))))
         .collect();
     SubmitRequest::new(
         PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
@@ -335,12 +320,7 @@ fn canonical_bytes_prep_zip_and_first_poll() {
     want_names.extend((1..=8).map(|i| format!("liveness_{i}.jpg")));
     assert_eq!(names, want_names);
     for e in &zip.entries {
-        assert_eq!(
-            e.data,
-            std::fs::read(shared(&format!("fixtures/{}", e.name))).unwrap(),
-            "{}",
-            e.name
-        );
+        assert_eq!(e.data, fixture(&e.name), "{}", e.name);
     }
     // The first poll, 2 s after the PUT: canonical bytes.
     let (at, poll) = &run.sent[2];

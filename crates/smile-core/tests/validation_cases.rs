@@ -15,11 +15,7 @@ const CALLS: [&str; 4] = [
 ];
 
 fn cases() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/interop/validation_cases.json"
-    );
-    serde_json::from_slice(&std::fs::read(path).expect("validation_cases.json")).expect("JSON")
+    smile_testdata::interop("validation_cases.json")
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {

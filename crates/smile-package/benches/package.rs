@@ -11,7 +11,7 @@
 //! - `base64/zip`: build only.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -26,11 +26,7 @@ use smile_types::{JobOptions, JobType, PartnerId, PartnerParams};
 static ALLOC: PeakAlloc = PeakAlloc;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/bench"
-    ))
-    .join(name)
+    smile_testdata::bench_dir().join(name)
 }
 
 struct Seed {

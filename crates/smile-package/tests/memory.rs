@@ -18,11 +18,7 @@ static ALLOC: PeakAlloc = PeakAlloc;
 const SLACK: usize = 8 * 1024;
 
 fn bench_fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/bench"
-    ))
-    .join(name)
+    smile_testdata::bench_dir().join(name)
 }
 
 fn seed_paths() -> Vec<std::path::PathBuf> {

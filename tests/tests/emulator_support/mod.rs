@@ -4,7 +4,6 @@
 
 use std::io::{BufReader, Write as _};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
@@ -14,22 +13,9 @@ use smile_package::Image;
 use smile_sign::{CallbackVerifier, VerifiedCallback};
 use smile_types::{JobOptions, JobStatusResponse, JobType, PartnerParams};
 
-/// `shared/fixtures`.
-pub fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures"
-    ))
-}
-
 /// A selfie and eight liveness frames, as files.
 pub fn images() -> Vec<Image> {
-    let dir = fixtures();
-    let mut images = vec![Image::selfie_file(dir.join("selfie.jpg"))];
-    for n in 1..=8 {
-        images.push(Image::liveness_file(dir.join(format!("liveness_{n}.jpg"))));
-    }
-    images
+    smile_tests::seed_images()
 }
 
 /// Polls quickly: the emulator answers at once.

@@ -12,20 +12,8 @@ use serde_json::{Map, Value, json};
 use smile_emulator::Emulator;
 use tokio::sync::mpsc;
 
-pub const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
-
-/// Reads a file of `shared/interop`.
-pub fn interop(name: &str) -> Value {
-    let path = format!("{SHARED}/interop/{name}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-/// Reads a fixture image.
-pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{SHARED}/fixtures/{name}");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+#[allow(unused_imports)] // not every test binary reads vectors
+pub use smile_testdata::{fixture, interop};
 
 pub fn signer(api_key: &str, partner_id: &str) -> smile_sign::Signer {
     smile_sign::Signer::new(smile_types::PartnerId::new(partner_id), api_key.to_owned())

@@ -1,31 +1,9 @@
 //! Paths to the shared interop vectors and fixtures, and small helpers.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-
-use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::io::Read;
 
-/// `shared/interop/<name>`, parsed.
-pub(crate) fn interop(name: &str) -> Value {
-    let path = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/interop"
-    ))
-    .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
-}
-
-/// `shared/fixtures/<name>`.
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures"
-    ))
-    .join(name)
-}
+pub(crate) use smile_testdata::{fixture_path as fixture, interop};
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -6,25 +6,7 @@ mod redaction;
 mod review_fixes;
 mod signatures;
 
-use std::path::PathBuf;
-
-/// Reads and parses a file from `../shared/interop/`.
-pub(crate) fn interop(name: &str) -> serde_json::Value {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "..",
-        "..",
-        "shared",
-        "interop",
-        name,
-    ]
-    .iter()
-    .collect();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
+pub(crate) use smile_testdata::interop;
 
 /// The string member `key` of `v`.
 pub(crate) fn s<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
