@@ -304,7 +304,7 @@ impl Received {
     }
 }
 
-/// Checks that a JSON request carries the protocol's headers (PROTOCOL.md §2.1) and returns
+/// Checks that a JSON request carries the protocol's headers (docs/protocol.md §2.1) and returns
 /// a description of the first problem.
 #[must_use]
 pub fn json_headers_problem(r: &Received) -> Option<String> {
@@ -323,7 +323,7 @@ pub fn json_headers_problem(r: &Received) -> Option<String> {
 }
 
 /// Checks that a zip `PUT` from a `kind` client carries exactly the allowed headers
-/// (PROTOCOL.md §2.1, §5.7): `Content-Type: application/zip`, a correct `Content-Length` and
+/// (docs/protocol.md §2.1, §5.7): `Content-Type: application/zip`, a correct `Content-Length` and
 /// `Host`, nothing else. The one exception: the async client's reqwest always adds
 /// `Accept: */*` (a client default that cannot be removed; harmless, storage services do not
 /// sign `Accept`), so `accept: */*` is allowed for [`ClientKind::Async`] only.

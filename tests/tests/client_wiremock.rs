@@ -270,7 +270,7 @@ async fn seed_flow_with_history_and_image_links(kind: ClientKind) {
             &format!("\"source_sdk_version\":\"{}\"", smile_core::SDK_VERSION),
         );
     assert_eq!(prep.text(), want);
-    // ...and the same keys and values as the official SDKs' bodies, except where PROTOCOL.md §5.3
+    // ...and the same keys and values as the official SDKs' bodies, except where docs/protocol.md §5.3
     // says ours differs (no id_info spread, `retry` added, our source_sdk).
     let ours = prep.json();
     for file in ["prep_upload_node.json", "prep_upload_python.json"] {
@@ -836,7 +836,7 @@ async fn refused_before_any_request(kind: ClientKind) {
     );
 }
 
-// -- redirects (PROTOCOL.md §2.2: never followed) -----------------------------------------------
+// -- redirects (docs/protocol.md §2.2: never followed) -----------------------------------------------
 
 const ELSEWHERE: &str = "/elsewhere";
 
@@ -952,7 +952,7 @@ async fn stopped_clock_still_reaches_the_deadline(kind: ClientKind) {
     assert_eq!(received(&server).await.len(), 9);
 }
 
-// -- the upload URL is used verbatim (PROTOCOL.md §1.1) ----------------------------------------
+// -- the upload URL is used verbatim (docs/protocol.md §1.1) ----------------------------------------
 
 /// An upload URL with a `..` segment: the blocking client sends it as given; reqwest would
 /// normalise it, so the async client refuses to send it (InvalidRequest, nothing sent).

@@ -1,5 +1,5 @@
 //! Both clients against the emulator's fault modes: what is retried, what ends the call, and
-//! the recoveries PROTOCOL.md prescribes (re-prep after an expired upload URL, resuming a job
+//! the recoveries docs/protocol.mdprescribes (re-prep after an expired upload URL, resuming a job
 //! whose prep-upload reply was lost).
 
 mod emulator_support;

@@ -304,14 +304,14 @@ impl WebApiBuilder {
 /// reading at most [`MAX_RESPONSE_BODY_BYTES`](smile_core::MAX_RESPONSE_BODY_BYTES) of a body.
 ///
 /// reqwest sends every request to a `url::Url`, a normalised form of the URL. For the zip
-/// `PUT` that matters: a presigned upload URL is signed over its exact text (PROTOCOL.md
-/// §1.1). When the normalised form differs (an upper-case host, an explicit default port such
+/// `PUT` that matters: a presigned upload URL is signed over its exact text
+/// ([protocol §1.1](smile_types::protocol#11-base-urls)). When the normalised form differs (an upper-case host, an explicit default port such
 /// as `:443`, `.`/`..` path segments, characters that get re-escaped), the `PUT` is not sent
 /// and fails with [`TransportFailureKind::InvalidRequest`] (so the job ends with
 /// [`Error::UploadFailed`]). Storage services hand out URLs in normal form, so this does not
 /// happen with Smile ID; `smile-blocking` sends any URL as given.
 ///
-/// One header beyond PROTOCOL.md §2.1: reqwest adds `Accept: */*` to every request that has
+/// One header beyond [protocol §2.1](smile_types::protocol#21-request-headers): reqwest adds `Accept: */*` to every request that has
 /// no `Accept` (the JSON calls carry `Accept: application/json`, so it shows only on the zip
 /// `PUT`). reqwest 0.12 offers no way to remove this client default. It is harmless: storage
 /// services do not sign `Accept` (presigned URLs sign `host` and, here, `content-type`).
@@ -465,7 +465,7 @@ const TLS_AVAILABLE: bool = cfg!(any(feature = "rustls", feature = "native-tls")
 /// The failure for a presigned upload URL that reqwest would not send as given: it converts
 /// every URL to a `url::Url`, which lower-cases the host, drops a default port, resolves `.`
 /// and `..` segments and re-escapes some characters. A presigned URL is signed over its exact
-/// text and must be used verbatim (PROTOCOL.md §1.1), so nothing is sent.
+/// text and must be used verbatim ([protocol §1.1](smile_types::protocol#11-base-urls)), so nothing is sent.
 fn url_rewritten(target: String) -> TransportFailure {
     TransportFailure::new(TransportFailureKind::InvalidRequest, target).with_source(
         "reqwest would rewrite this upload URL (host case, default port, dot segments or \

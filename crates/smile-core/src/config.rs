@@ -24,7 +24,7 @@ pub fn default_user_agent() -> String {
     format!("smile-id-rust/{SDK_VERSION}")
 }
 
-/// Connect, request and upload timeouts (PROTOCOL.md §2.4).
+/// Connect, request and upload timeouts ([protocol §2.4](smile_types::protocol#24-timeouts-and-retries-our-sdk)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
     /// Time allowed to establish a connection (default 10 s). Applied by the transport.

@@ -36,7 +36,7 @@ pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The input breaks one or more rules of PROTOCOL.md §6; every problem is listed and no
+    /// The input breaks one or more rules of [protocol §6](smile_types::protocol#6-validation-rules); every problem is listed and no
     /// request was sent.
     #[error("invalid input, nothing was sent: {problems}")]
     InvalidInput {
@@ -125,7 +125,7 @@ pub enum Error {
         source: Option<Box<TransportFailure>>,
     },
 
-    /// A `job_status` response failed signature verification (PROTOCOL.md §3.4). The status
+    /// A `job_status` response failed signature verification ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks)). The status
     /// was not used and the request was not retried: a forged or corrupted status is not a
     /// transient failure.
     #[error("job_status response for job_id {job_id}{} has an invalid signature", job_suffix(.smile_job_id.as_ref()))]

@@ -1,4 +1,4 @@
-//! The protocol state machines: [`SubmitJob`] (PROTOCOL.md §5) and [`GetJobStatus`] (§7).
+//! The protocol state machines: [`SubmitJob`] ([protocol §5](smile_types::protocol#5-the-submit-job-flow-job-types-1-2-4-6-11)) and [`GetJobStatus`] (§7).
 //!
 //! A machine does no I/O and never reads the clock. A driver runs it in a short loop:
 //!
@@ -89,7 +89,7 @@ pub trait Machine {
     fn on_response(&mut self, response: Result<HttpResponse, TransportFailure>);
 }
 
-/// Options of a `get_job_status` call (PROTOCOL.md §7.1).
+/// Options of a `get_job_status` call ([protocol §7.1](smile_types::protocol#71-request)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct JobStatusOptions {
     /// Ask for `history` (every result of the job).
@@ -230,7 +230,7 @@ trait Resume {
     }
 }
 
-/// Why `upload_url` cannot be used as the `PUT` target (PROTOCOL.md §1.1: an absolute http or
+/// Why `upload_url` cannot be used as the `PUT` target ([protocol §1.1](smile_types::protocol#11-base-urls): an absolute http or
 /// https URL, used verbatim), or `None` when it can. Never quotes the URL (its query is a
 /// credential).
 fn upload_url_problem(url: &str) -> Option<&'static str> {
@@ -291,7 +291,7 @@ struct PollState {
     last_status: Option<Box<JobStatusResponse>>,
 }
 
-/// The `submit_job` flow (PROTOCOL.md §5) as a state machine.
+/// The `submit_job` flow ([protocol §5](smile_types::protocol#5-the-submit-job-flow-job-types-1-2-4-6-11)) as a state machine.
 ///
 /// [`new`](Self::new) validates the job and reads every image (before any request, so bad
 /// input never leaves an orphan job behind). Then the machine sends `POST /upload`, builds
@@ -362,7 +362,7 @@ fn invalid_input(problems: Problems) -> Error {
 }
 
 impl SubmitJob {
-    /// Validates `request` (every rule of PROTOCOL.md §6.1) and reads every image, applying
+    /// Validates `request` (every rule of [protocol §6.1](smile_types::protocol#61-submit_job-job-types-1-2-4-6-11)) and reads every image, applying
     /// the client's default callback when the job has none.
     ///
     /// # Errors
@@ -968,7 +968,7 @@ impl Machine for SubmitJob {
     }
 }
 
-/// A `get_job_status` call (PROTOCOL.md §7) as a state machine: one signed
+/// A `get_job_status` call ([protocol §7](smile_types::protocol#7-job-status)) as a state machine: one signed
 /// `POST /job_status`, retried on transient failures per the [`RetryPolicy`] (signed afresh
 /// each time), the response's signature verified.
 pub struct GetJobStatus {

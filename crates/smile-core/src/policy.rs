@@ -1,4 +1,4 @@
-//! Polling and retry policies (PROTOCOL.md §2.4 and §5.8), and `Retry-After` parsing.
+//! Polling and retry policies ([protocol §2.4](smile_types::protocol#24-timeouts-and-retries-our-sdk) and §5.8), and `Retry-After` parsing.
 
 use std::time::{Duration, SystemTime};
 
@@ -207,7 +207,7 @@ impl PollPolicy {
 }
 
 /// Retries of idempotent calls on transient failures: the zip `PUT` to the same URL and
-/// `get_job_status` (PROTOCOL.md §2.4). Never applied to `POST /upload`, and not on top of the
+/// `get_job_status` ([protocol §2.4](smile_types::protocol#24-timeouts-and-retries-our-sdk)). Never applied to `POST /upload`, and not on top of the
 /// poll schedule.
 ///
 /// Defaults: at most 2 retries; exponential backoff starting at 500 ms (×2 per retry, capped
@@ -379,7 +379,7 @@ pub fn retry_after_of(headers: &http::HeaderMap, now: SystemTime) -> Option<Dura
     parse_retry_after(v, now)
 }
 
-/// Whether an HTTP status is transient (408, 429, 500, 502, 503, 504; PROTOCOL.md §2.4).
+/// Whether an HTTP status is transient (408, 429, 500, 502, 503, 504; [protocol §2.4](smile_types::protocol#24-timeouts-and-retries-our-sdk)).
 #[must_use]
 pub fn is_transient_status(status: http::StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)

@@ -1,7 +1,7 @@
-//! Request builders (PROTOCOL.md §5.3, §5.7, §7.1): exact bodies, headers and URLs.
+//! Request builders ([protocol §5.3](smile_types::protocol#53-step-2-prep-upload-request), §5.7, §7.1): exact bodies, headers and URLs.
 //!
-//! Bodies are compact JSON in the key order of PROTOCOL.md, so they can be compared byte for
-//! byte with `interop/canonical_job2.json`.
+//! Bodies are compact JSON in the key order of [the protocol](smile_types::protocol), so they can be compared byte for
+//! byte with `testdata/interop/canonical_job2.json`.
 
 use std::time::Duration;
 

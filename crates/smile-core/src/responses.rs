@@ -1,4 +1,4 @@
-//! Response parsing and classification (PROTOCOL.md §2.2, §5.4, §7.2, §7.3).
+//! Response parsing and classification ([protocol §2.2](smile_types::protocol#22-responses-and-http-status), §5.4, §7.2, §7.3).
 
 use http::StatusCode;
 use serde_json::{Map, Value};
@@ -67,7 +67,7 @@ fn object_of(
 }
 
 /// A 2xx body that carries `error` (or `success: false`) and lacks `required` is an API error
-/// (PROTOCOL.md §2.2: the official SDKs return such bodies as success).
+/// ([protocol §2.2](smile_types::protocol#22-responses-and-http-status): the official SDKs return such bodies as success).
 fn error_in_success(
     during: RequestKind,
     response: &HttpResponse,
@@ -110,7 +110,7 @@ pub fn parse_prep_upload(
         .map_err(|e| unexpected(during, response, e.to_string(), smile_job_id))
 }
 
-/// Parses and **verifies** a 2xx `POST /job_status` response (PROTOCOL.md §3.4, §7.2).
+/// Parses and **verifies** a 2xx `POST /job_status` response ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks), §7.2).
 ///
 /// # Errors
 /// [`Error::ResponseSignatureInvalid`] when `timestamp`/`signature` are missing or do not

@@ -1,4 +1,4 @@
-//! Environments and base URLs (PROTOCOL.md §1.1).
+//! Environments and base URLs ([protocol §1.1](smile_types::protocol#11-base-urls)).
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,7 +10,7 @@ pub const PRODUCTION_BASE_URL: &str = "https://api.smileidentity.com/v1";
 
 /// A validated, normalised base URL such as `https://testapi.smileidentity.com/v1`.
 ///
-/// Rules (PROTOCOL.md §1.1): an absolute `http` or `https` URL (scheme compared
+/// Rules ([protocol §1.1](smile_types::protocol#11-base-urls)): an absolute `http` or `https` URL (scheme compared
 /// case-insensitively and kept as given; plain `http` is accepted for loopback tests and
 /// emulators) with a host, no query, no fragment and no user info. Every trailing `/` is
 /// removed; host and path are otherwise kept byte for byte. The version prefix (`/v1`) is part
@@ -309,7 +309,7 @@ impl From<BaseUrl> for Server {
 mod tests {
     use super::*;
 
-    /// The table of PROTOCOL.md §1.1.
+    /// The table of [protocol §1.1](smile_types::protocol#11-base-urls).
     #[test]
     fn protocol_table() {
         let ok = [

@@ -242,7 +242,7 @@ impl TransportFailure {
     }
 
     /// Whether an idempotent call may be retried after this failure (connect, timeout, broken
-    /// connection; PROTOCOL.md §2.4).
+    /// connection; [protocol §2.4](smile_types::protocol#24-timeouts-and-retries-our-sdk)).
     #[must_use]
     pub fn is_transient(&self) -> bool {
         matches!(

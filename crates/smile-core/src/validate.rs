@@ -1,8 +1,8 @@
-//! Input validation for the calls other than `submit_job` (PROTOCOL.md §6.2): Enhanced KYC
+//! Input validation for the calls other than `submit_job` ([protocol §6.2](smile_types::protocol#62-other-calls)): Enhanced KYC
 //! (job type 5), business verification (job type 7) and the web token.
 //!
 //! These are pure functions: they look at typed input and list **every** problem, with the
-//! stable codes of `interop/validation_cases.json` (`problem_codes`). The request builders and
+//! stable codes of `testdata/interop/validation_cases.json` (`problem_codes`). The request builders and
 //! calls for these endpoints (a later step) call them first and send nothing when they fail,
 //! exactly as [`SubmitJob::new`](crate::SubmitJob::new) does with the §6.1 rules.
 //!

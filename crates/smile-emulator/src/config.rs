@@ -83,7 +83,7 @@ pub struct Config {
     pub upload_url_ttl: Duration,
     /// Maximum distance between a request's `timestamp` and the emulator's clock. `None`
     /// (default): any parseable RFC 3339 timestamp with an offset is accepted, as the real
-    /// server does (PROTOCOL.md §3.2); the signature must still match.
+    /// server does ([protocol §3.2](smile_types::protocol#32-timestamps-our-sdk-generates)); the signature must still match.
     pub timestamp_tolerance: Option<Duration>,
     /// Callback delivery.
     pub callbacks: CallbackConfig,

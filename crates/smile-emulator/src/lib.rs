@@ -1,8 +1,8 @@
 //! A local Smile ID v1 API for offline development and tests: the whole SmartSelfie™ flow
 //! (prep upload, zip upload, processing, job status, callbacks) with no account and no network.
 //!
-//! Like stripe-mock or LocalStack, `smile-emulator` speaks the v1 protocol as `PROTOCOL.md`
-//! describes it: it checks signatures, hands out upload URLs on itself, unpacks and checks the
+//! Like stripe-mock or LocalStack, `smile-emulator` speaks the v1 protocol as its specification
+//! ([`smile_types::protocol`], `docs/protocol.md` in the repository) describes it: it checks signatures, hands out upload URLs on itself, unpacks and checks the
 //! zip and its `info.json`, keeps enrolled users (jobs 1, 4, 6) so that job 2 fails with 2210
 //! for an unknown user, answers signed `job_status` responses, POSTs signed callbacks, simulates
 //! human review (a provisional result first, the final one later) and injects faults on demand.
@@ -73,7 +73,7 @@
 //! review does: `job_status` then shows the final result (and both in `history`), and the callback
 //! URL gets a second callback. With no review delay ([`EmulatorBuilder::manual_review`]) the
 //! review completes only through [`State::complete_reviews`] or `POST /__emulator/review`.
-//! ResultText, category and finality come from the result-code table of `PROTOCOL.md` §10;
+//! ResultText, category and finality come from the result-code table of [protocol §10](smile_types::protocol#10-result-codes-actions-and-error-codes);
 //! Actions follow the job type and code.
 //!
 //! # What is checked

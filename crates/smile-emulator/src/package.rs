@@ -371,7 +371,7 @@ pub(crate) fn check_package(
                     "info.json: images[{i}] (image_type_id {type_id}) has no file_name, so its image is not in the zip{hint}"
                 );
                 // Liveness frames and ID backs are optional: the real server processes the
-                // job without them (PROTOCOL.md §13.1), so the emulator skips them too and
+                // job without them (docs/protocol.md §13.1), so the emulator skips them too and
                 // says so. A missing selfie or ID front is refused below.
                 if matches!(type_id, 4 | 5) {
                     warnings.push(format!("{problem}; skipped"));

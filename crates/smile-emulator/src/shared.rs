@@ -328,7 +328,7 @@ fn finish_review(
     enrol_if_approved(job, users, now);
 }
 
-/// Jobs 1, 4 and 6 enrol their user when approved (PROTOCOL.md §4.3).
+/// Jobs 1, 4 and 6 enrol their user when approved ([protocol §4.3](smile_types::protocol#43-partner_params)).
 fn enrol_if_approved(
     job: &Job,
     users: &mut std::collections::BTreeMap<String, User>,

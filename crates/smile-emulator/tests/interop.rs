@@ -1,5 +1,5 @@
 //! The emulator accepts exactly what the official SDKs (and ours) send: the recorded request
-//! bodies of `shared/interop`, replayed byte for byte, and zips with their `info.json` texts
+//! bodies of `testdata/interop`, replayed byte for byte, and zips with their `info.json` texts
 //! and entry layouts.
 
 mod common;

@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: building the upload package for the seed case (1 selfie + 8 liveness
-//! frames from `shared/fixtures/bench`), from files and from base64, as throughput over the
+//! frames from `testdata/fixtures/bench`), from files and from base64, as throughput over the
 //! image payload, plus the peak heap each scenario needs (counting global allocator).
 //!
 //! Scenarios (throughput = image payload bytes; for base64 the decoded bytes):

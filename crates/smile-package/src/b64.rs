@@ -1,4 +1,4 @@
-//! Strict base64 checking without materialising the decoded image (PROTOCOL.md §6.1 rule 13).
+//! Strict base64 checking without materialising the decoded image ([protocol §6.1](smile_types::protocol#61-submit_job-job-types-1-2-4-6-11) rule 13).
 //!
 //! The text is decoded in fixed-size chunks into a stack buffer: every byte is validated with
 //! the standard alphabet, canonical padding and no trailing bits, the decoded length is counted

@@ -1,4 +1,4 @@
-//! Image content sniffing: JPEG and PNG by their leading signature bytes (PROTOCOL.md §5.2).
+//! Image content sniffing: JPEG and PNG by their leading signature bytes ([protocol §5.2](smile_types::protocol#52-step-1-local-validation)).
 
 use std::fmt;
 

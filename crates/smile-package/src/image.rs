@@ -1,5 +1,5 @@
 //! The caller's image list: [`Image`] = what it shows ([`ImageKind`]) + where its bytes come
-//! from ([`ImageSource`]). The wire `image_type_id` is derived, never given (PROTOCOL.md §4.2).
+//! from ([`ImageSource`]). The wire `image_type_id` is derived, never given ([protocol §4.2](smile_types::protocol#42-image-types-confirmed)).
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! The Smile ID upload package: a validated image list, `info.json` and the STORE zip that
-//! `submit_job` uploads (PROTOCOL.md §5.2, §5.5, §5.6, §6.1).
+//! `submit_job` uploads ([protocol §5.2](smile_types::protocol#52-step-1-local-validation), §5.5, §5.6, §6.1).
 //!
 //! ```
 //! use serde_json::{Map, Value};
@@ -37,14 +37,14 @@
 //!
 //! # What it checks
 //!
-//! [`validate_and_load`] applies every rule of PROTOCOL.md §6.1 (partner params, the job type
+//! [`validate_and_load`] applies every rule of [protocol §6.1](smile_types::protocol#61-submit_job-job-types-1-2-4-6-11) (partner params, the job type
 //! allow-list 1, 2, 4, 6, 11, the images each job type needs, id info, callback, options) and
 //! returns **all** problems at once as [`Problems`](smile_types::Problems), each with a stable
 //! [`ProblemCode`](smile_types::ProblemCode), the field and a message. Files must be readable
 //! regular files; base64 must be strict standard padded base64 without a `data:` prefix; every
 //! image must be a JPEG or PNG by content and at most [`DEFAULT_MAX_IMAGE_BYTES`] (20 MiB; all
 //! images of a job at most [`DEFAULT_MAX_TOTAL_BYTES`], 100 MiB; see [`Limits`]). Besides the
-//! codes of `interop/validation_cases.json`, these SDK-only codes exist:
+//! codes of `testdata/interop/validation_cases.json`, these SDK-only codes exist:
 //! `images.file.too_large` and `images.base64.too_large` (size limits),
 //! `partner_params.extra.reserved_key` (an extra named `user_id`, `job_id` or `job_type`),
 //! `partner_params.extra.not_string` (an extra whose value is not a JSON string) and

@@ -1,4 +1,4 @@
-//! Zip entry names for file images (PROTOCOL.md §5.6 item 5).
+//! Zip entry names for file images ([protocol §5.6](smile_types::protocol#56-step-3-cont-the-zip) item 5).
 //!
 //! 1. Take the base name of the source path and replace every character outside
 //!    `[A-Za-z0-9._-]` with `_`.

@@ -47,7 +47,7 @@ pub struct UploadZip {
     pub info: Value,
     /// `info.json` as it was in the zip.
     pub info_json: Vec<u8>,
-    /// Whether `info.json` was the first entry (PROTOCOL.md §5.6 item 2).
+    /// Whether `info.json` was the first entry ([protocol §5.6](smile_types::protocol#56-step-3-cont-the-zip) item 2).
     pub info_json_first: bool,
     /// The other entries, in archive order.
     pub entries: Vec<ZipEntry>,

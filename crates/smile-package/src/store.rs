@@ -1,4 +1,4 @@
-//! A minimal STORE-only zip writer with fixed header values (PROTOCOL.md §5.6 item 6).
+//! A minimal STORE-only zip writer with fixed header values ([protocol §5.6](smile_types::protocol#56-step-3-cont-the-zip) item 6).
 //!
 //! Every entry is stored (method 0) with DOS date `0x0021` (1980-01-01), time 0, version made
 //! by `0x0014`, version needed 10, flags 0, no extra fields, attributes 0, no comments, no data

@@ -1,4 +1,4 @@
-//! Step 3 of `submit_job`: `info.json` (PROTOCOL.md §5.5) and the upload zip (§5.6).
+//! Step 3 of `submit_job`: `info.json` ([protocol §5.5](smile_types::protocol#55-step-3-infojson)) and the upload zip (§5.6).
 
 use serde_json::{Map, Value};
 use smile_types::{IdInfo, PartnerId};
@@ -181,7 +181,7 @@ impl<'a> InfoJson<'a> {
     }
 }
 
-/// The `info.json` document (compact UTF-8 JSON, key order of PROTOCOL.md §5.5).
+/// The `info.json` document (compact UTF-8 JSON, key order of [protocol §5.5](smile_types::protocol#55-step-3-infojson)).
 ///
 /// `images` lists every image in the caller's order: file and bytes images with `"image": ""`
 /// and their zip entry name, base64 images with their text and `"file_name": ""`. `id_info` is
@@ -196,7 +196,7 @@ pub fn info_json(job: &LoadedJob, ctx: &UploadContext<'_>) -> Result<Vec<u8>, Bu
     Ok(out)
 }
 
-/// The upload zip (PROTOCOL.md §5.6): STORE entries, `info.json` first, then one entry per file
+/// The upload zip ([protocol §5.6](smile_types::protocol#56-step-3-cont-the-zip)): STORE entries, `info.json` first, then one entry per file
 /// or bytes image in list order under the name `info.json` gives it, nothing else.
 ///
 /// Deterministic: the same job and context give the same bytes (fixed DOS date 1980-01-01,

@@ -1,4 +1,4 @@
-//! Step 1 of `submit_job`: every rule of PROTOCOL.md §6.1, all problems at once, every image
+//! Step 1 of `submit_job`: every rule of [protocol §6.1](smile_types::protocol#61-submit_job-job-types-1-2-4-6-11), all problems at once, every image
 //! loaded (files read once, base64 decoded once) before anything is sent.
 
 use std::fs::File;
@@ -325,7 +325,7 @@ impl LoadedJob {
     }
 }
 
-/// Applies every rule of PROTOCOL.md §6.1 and loads every image, reporting **all** problems.
+/// Applies every rule of [protocol §6.1](smile_types::protocol#61-submit_job-job-types-1-2-4-6-11) and loads every image, reporting **all** problems.
 ///
 /// Files are opened, checked (regular, non-empty, within the size limit) and read once into a
 /// buffer of the exact size; base64 text is validated strictly and decoded once (in chunks, so
@@ -788,7 +788,7 @@ fn base64_problem(p: Base64Problem, field: &str, limits: Limits) -> Problem {
 fn check_id_info(job_type: JobType, id_info: Option<&IdInfo>, problems: &mut Problems) {
     let code = job_type.code();
     if matches!(code, 2 | 4) {
-        // PROTOCOL.md §4.4, §5.5: jobs 2 and 4 send exactly {"entered":"false"}.
+        // docs/protocol.md §4.4, §5.5: jobs 2 and 4 send exactly {"entered":"false"}.
         if let Some(info) = id_info.filter(|i| i.entered || !i.is_empty()) {
             let mut found: Vec<&str> = info.present_keys().collect();
             if info.entered {

@@ -1,4 +1,4 @@
-//! Callback (webhook) verification, PROTOCOL.md §9.2.
+//! Callback (webhook) verification, [protocol §9.2](smile_types::protocol#92-verifying-a-callback-our-sdks-verifier).
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -11,7 +11,7 @@ use crate::signer::{Signer, VerifyError, json_type, string_field};
 use crate::timestamp::{TimestampError, parse_timestamp};
 
 /// Verifies callback bodies posted by Smile ID: size limit, JSON object, signature over the
-/// body's own `timestamp`, and freshness (PROTOCOL.md §9.2).
+/// body's own `timestamp`, and freshness ([protocol §9.2](smile_types::protocol#92-verifying-a-callback-our-sdks-verifier)).
 ///
 /// The signature covers only `timestamp + partner_id + "sid_request"`, **not the body**: a
 /// verified callback proves the sender knew the key at some point, and anyone who has seen one
@@ -134,7 +134,7 @@ impl CallbackVerifier {
                 return Err(CallbackError::Stale { skew, tolerance });
             }
         }
-        // Lenient decoding never fails for an object (PROTOCOL.md §7.3): members of unexpected
+        // Lenient decoding never fails for an object (docs/protocol.md §7.3): members of unexpected
         // types are kept in `extra`.
         let callback = Callback::from_map(object);
         let (smile_job_id, job_id) = callback.dedupe_key();
@@ -173,7 +173,7 @@ impl VerifiedCallback {
     }
 }
 
-/// Identifies the job a callback is about (PROTOCOL.md §9.2): key stored state by this and apply
+/// Identifies the job a callback is about ([protocol §9.2](smile_types::protocol#92-verifying-a-callback-our-sdks-verifier)): key stored state by this and apply
 /// deliveries with [`supersedes`](crate::supersedes).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use smile_types::ResultCode;
 
 /// What a receiver stores per job ([`DedupeKey`](crate::DedupeKey)) to apply callbacks in order
-/// (PROTOCOL.md §9.2): the last applied result code, its callback timestamp and whether it was
+/// ([protocol §9.2](smile_types::protocol#92-verifying-a-callback-our-sdks-verifier)): the last applied result code, its callback timestamp and whether it was
 /// final.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackState {
@@ -29,7 +29,7 @@ impl CallbackState {
     }
 }
 
-/// Whether `next` should replace `prev` as the stored state of a job (PROTOCOL.md §9.2).
+/// Whether `next` should replace `prev` as the stored state of a job ([protocol §9.2](smile_types::protocol#92-verifying-a-callback-our-sdks-verifier)).
 ///
 /// Returns `false`, meaning "ignore the delivery", when `next`:
 /// - is older than `prev` (an earlier timestamp);

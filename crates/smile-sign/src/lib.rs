@@ -35,7 +35,7 @@
 //! # What is signed
 //!
 //! `base64(HMAC-SHA256(key = api_key, timestamp || partner_id || "sid_request"))` with the
-//! standard padded alphabet (PROTOCOL.md §3.1). The timestamp is signed as the exact text sent,
+//! standard padded alphabet ([protocol §3.1](smile_types::protocol#31-algorithm-confirmed)). The timestamp is signed as the exact text sent,
 //! so [`Signer::sign_at`] returns the text together with its signature. Our own timestamps are
 //! RFC 3339 UTC with three fraction digits and `Z`, truncated to the millisecond
 //! ([`format_timestamp`]).

@@ -1,4 +1,4 @@
-//! The HMAC-SHA256 signature of PROTOCOL.md §3: signing and strict, constant-time verification.
+//! The HMAC-SHA256 signature of [protocol §3](smile_types::protocol#3-signatures): signing and strict, constant-time verification.
 
 use std::fmt;
 use std::time::SystemTime;
@@ -24,7 +24,7 @@ pub const SIGNATURE_LEN: usize = 32;
 /// Signs and verifies Smile ID v1 signatures for one partner and API key.
 ///
 /// `signature = base64(HMAC-SHA256(key = api_key, timestamp || partner_id || "sid_request"))`
-/// (PROTOCOL.md §3.1). The partner id is used exactly as given (`"085"` and `"85"` sign
+/// ([protocol §3.1](smile_types::protocol#31-algorithm-confirmed)). The partner id is used exactly as given (`"085"` and `"85"` sign
 /// differently) and the key as its UTF-8 bytes, unchanged.
 ///
 /// The API key is held as a [`SecretString`]: `Debug` shows the partner id and
@@ -57,7 +57,7 @@ impl fmt::Debug for Signer {
 }
 
 /// A timestamp together with its signature, ready to be put into a request body
-/// (`timestamp` and `signature` fields, PROTOCOL.md §3.3).
+/// (`timestamp` and `signature` fields, [protocol §3.3](smile_types::protocol#33-where-the-signature-goes)).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SignedTimestamp {
     /// The exact timestamp text that was signed.
@@ -127,7 +127,7 @@ impl Signer {
         self.sign_at(clock.now())
     }
 
-    /// Verifies `signature` over `timestamp` (PROTOCOL.md §3.4): `signature` must be strict
+    /// Verifies `signature` over `timestamp` ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks)): `signature` must be strict
     /// standard base64 (padding required, no whitespace, no URL-safe characters, unused bits
     /// zero) of exactly 32 bytes, and those bytes must equal the MAC over the timestamp text
     /// **as received**. The comparison is constant time.

@@ -13,7 +13,7 @@ const MIN_NANOS: i128 = -62_167_219_200 * 1_000_000_000;
 const MAX_NANOS: i128 = 253_402_300_799_999 * 1_000_000;
 
 /// Formats `at` as the timestamp our SDK signs and sends: RFC 3339 in UTC with exactly three
-/// fraction digits and `Z`, `YYYY-MM-DDTHH:MM:SS.mmmZ` (PROTOCOL.md §3.2).
+/// fraction digits and `Z`, `YYYY-MM-DDTHH:MM:SS.mmmZ` ([protocol §3.2](smile_types::protocol#32-timestamps-our-sdk-generates)).
 ///
 /// Sub-millisecond precision is **truncated** towards the past, never rounded, so the text
 /// never names an instant later than `at`. Instants outside the years 0000..=9999 (which RFC 3339
@@ -96,8 +96,8 @@ impl std::error::Error for InvalidRfc3339 {
     }
 }
 
-/// Parses an RFC 3339 timestamp as servers send it: a fraction of any length (PROTOCOL.md
-/// §9.2; digits beyond the ninth, below a nanosecond, are truncated), and `Z` or a numeric
+/// Parses an RFC 3339 timestamp as servers send it: a fraction of any length
+/// ([protocol §9.2](smile_types::protocol#92-verifying-a-callback-our-sdks-verifier); digits beyond the ninth, below a nanosecond, are truncated), and `Z` or a numeric
 /// offset (`+00:00`, `+01:00`, `-05:30`, ...). `T` and `Z` may be lower case, as RFC 3339
 /// allows.
 ///

@@ -1,4 +1,4 @@
-//! `Actions`: the per-check outcomes of a result entry (PROTOCOL.md §10.4).
+//! `Actions`: the per-check outcomes of a result entry ([protocol §10.4](crate::protocol#104-actions)).
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -101,7 +101,7 @@ macro_rules! open_str_enum {
 }
 
 open_str_enum! {
-    /// A key of `Actions` (PROTOCOL.md §10.4): the union of the official models, plus the
+    /// A key of `Actions` ([protocol §10.4](crate::protocol#104-actions)): the union of the official models, plus the
     /// Basic/Enhanced KYC field-match keys. Unknown keys are kept in [`ActionKey::Other`].
     ActionKey, fallback = Other, fallback_doc = "Any other key, kept verbatim.",
     {
@@ -157,7 +157,7 @@ open_str_enum! {
 }
 
 open_str_enum! {
-    /// A value of `Actions` (PROTOCOL.md §10.4). Matching is exact (note the spelling
+    /// A value of `Actions` ([protocol §10.4](crate::protocol#104-actions)). Matching is exact (note the spelling
     /// `Provisionally Approved`); anything else is kept in [`ActionResult::Unknown`].
     ///
     /// Never decide a job's outcome from these: the result code decides (§7.4).

@@ -1,8 +1,8 @@
-//! Result codes ([`ResultCode`], PROTOCOL.md §10.1–10.3) and API error codes
+//! Result codes ([`ResultCode`], [protocol §10.1](crate::protocol#101-categories-and-finality)–10.3) and API error codes
 //! ([`ApiErrorCode`], §10.5), with their lookup tables.
 //!
 //! The tables are Rust data; a test checks them row by row against
-//! `interop/result_codes.json` and `interop/error_codes.json`.
+//! `testdata/interop/result_codes.json` and `testdata/interop/error_codes.json`.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -13,7 +13,7 @@ use serde_json::Number;
 
 use crate::JobType;
 
-/// How well a table row is established (PROTOCOL.md §0, §10.1).
+/// How well a table row is established ([protocol §0](crate::protocol#0-conventions), §10.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Certainty {
@@ -42,7 +42,7 @@ impl fmt::Display for Certainty {
     }
 }
 
-/// The category of a result code (PROTOCOL.md §10.1, §11).
+/// The category of a result code ([protocol §10.1](crate::protocol#101-categories-and-finality), §11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResultCategory {
@@ -101,7 +101,7 @@ impl fmt::Display for ResultCategory {
     }
 }
 
-/// One row of the result-code table (PROTOCOL.md §10.2–10.3, `interop/result_codes.json`).
+/// One row of the result-code table ([protocol §10.2](crate::protocol#102-smartselfie-authentication-job-type-2)–10.3, `testdata/interop/result_codes.json`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CodeInfo {
@@ -128,7 +128,7 @@ impl CodeInfo {
         RESULT_CODES
     }
 
-    /// Looks up `code` for `job_type` (PROTOCOL.md §7.4, §10):
+    /// Looks up `code` for `job_type` ([protocol §7.4](crate::protocol#74-deciding-what-a-status-means), §10):
     ///
     /// 1. the row for exactly (`code`, `job_type`);
     /// 2. for job types 1 and 11, the ID-authority rows of job type 5 (they appear in those
@@ -359,7 +359,7 @@ pub enum ErrorCodeKind {
     Error,
 }
 
-/// One row of the API code table (PROTOCOL.md §10.5, `interop/error_codes.json`).
+/// One row of the API code table ([protocol §10.5](crate::protocol#105-error-codes), `testdata/interop/error_codes.json`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ErrorCodeInfo {
@@ -413,7 +413,7 @@ const fn err(
     }
 }
 
-/// A top-level API `code` (`"2215"`, `"2302"`, …; PROTOCOL.md §10.5), an open set: codes not
+/// A top-level API `code` (`"2215"`, `"2302"`, …; [protocol §10.5](crate::protocol#105-error-codes)), an open set: codes not
 /// in the table (e.g. `2227`) are kept and reported as unknown.
 ///
 /// Deserializes from a JSON string (kept verbatim) or a JSON number (a non-negative integer is
@@ -551,7 +551,7 @@ impl<'de> Deserialize<'de> for ApiErrorCode {
     }
 }
 
-// Generated once from interop/result_codes.json and interop/error_codes.json; the
+// Generated once from testdata/interop/result_codes.json and testdata/interop/error_codes.json; the
 // `tables_match_interop_files` tests keep them equal.
 pub(crate) static RESULT_CODES: &[CodeInfo] = &[
     row(
@@ -1155,7 +1155,9 @@ pub(crate) static ERROR_CODES: &[ErrorCodeInfo] = &[
     err(
         "2215",
         Some("Job already exists. Did you mean to set the retry flag to true?"),
-        Some("The job_id was already used for this partner. See the 2215 handling in PROTOCOL.md."),
+        Some(
+            "The job_id was already used for this partner. See the 2215 handling in docs/protocol.md §5.10.",
+        ),
         ErrorCodeKind::Error,
         Some("400"),
         Some(false),

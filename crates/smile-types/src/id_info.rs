@@ -1,4 +1,4 @@
-//! [`IdInfo`] (PROTOCOL.md §4.4).
+//! [`IdInfo`] ([protocol §4.4](crate::protocol#44-id_info)).
 
 use std::fmt;
 
@@ -19,7 +19,7 @@ const NAMED_KEYS: [&str; 8] = [
     "phone_number",
 ];
 
-/// `id_info`: the ID details of the user (PROTOCOL.md §4.4).
+/// `id_info`: the ID details of the user ([protocol §4.4](crate::protocol#44-id_info)).
 ///
 /// Serialization (for `info.json`) writes the present named keys in the order `first_name,
 /// middle_name, last_name, country, id_type, id_number, dob, phone_number`, then the

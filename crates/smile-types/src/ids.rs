@@ -181,10 +181,10 @@ impl IdVisitor {
 }
 
 id_type! {
-    /// The partner's id, **exactly as shown in the Smile ID portal** (PROTOCOL.md §0).
+    /// The partner's id, **exactly as shown in the Smile ID portal** ([protocol §0](crate::protocol#0-conventions)).
     ///
     /// The string is kept verbatim: `"085"` and `"85"` are different ids and sign differently
-    /// (PROTOCOL.md §3.1). Deserializes from a JSON **string only**: a JSON number would have
+    /// ([protocol §3.1](crate::protocol#31-algorithm-confirmed)). Deserializes from a JSON **string only**: a JSON number would have
     /// lost its leading zeros already, so it is an error that says so (the partner id comes
     /// from the partner's own configuration, never from the server).
     ///

@@ -1,4 +1,4 @@
-//! [`ImageKind`] and the wire [`ImageType`] ids (PROTOCOL.md §4.2).
+//! [`ImageKind`] and the wire [`ImageType`] ids ([protocol §4.2](crate::protocol#42-image-types-confirmed)).
 
 use std::fmt;
 
@@ -50,7 +50,7 @@ impl fmt::Display for ImageKind {
     }
 }
 
-/// The `image_type_id` of an image in `info.json` (PROTOCOL.md §4.2).
+/// The `image_type_id` of an image in `info.json` ([protocol §4.2](crate::protocol#42-image-types-confirmed)).
 ///
 /// File types (0, 1, 4, 5) travel as zip entries; base64 types (2, 3, 6, 7) travel inline in
 /// `info.json`. Serializes as a JSON number; deserializes from a number or numeric string
@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn table_matches_protocol() {
-        // (id, kind, file?) from PROTOCOL.md §4.2
+        // (id, kind, file?) from docs/protocol.md §4.2
         let rows = [
             (0, ImageKind::Selfie, true),
             (1, ImageKind::IdFront, true),

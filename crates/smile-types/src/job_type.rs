@@ -1,4 +1,4 @@
-//! [`JobType`]: the `partner_params.job_type` number (PROTOCOL.md §4.1).
+//! [`JobType`]: the `partner_params.job_type` number ([protocol §4.1](crate::protocol#41-job-types-confirmed)).
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// A Smile ID job type (PROTOCOL.md §4.1).
+/// A Smile ID job type ([protocol §4.1](crate::protocol#41-job-types-confirmed)).
 ///
 /// Serializes as a JSON number. Deserializes from a JSON number or a numeric string (`"2"`), as
 /// the server echoes it either way; numbers without a named variant become [`JobType::Other`].
@@ -49,7 +49,7 @@ pub enum JobType {
 }
 
 impl JobType {
-    /// Job types accepted by the upload flow (`submit_job`): 1, 2, 4, 6, 11 (PROTOCOL.md §4.1).
+    /// Job types accepted by the upload flow (`submit_job`): 1, 2, 4, 6, 11 ([protocol §4.1](crate::protocol#41-job-types-confirmed)).
     pub const SUBMIT_JOB_TYPES: [JobType; 5] = [
         JobType::BiometricKyc,
         JobType::SmartSelfieAuthentication,

@@ -1,4 +1,4 @@
-//! Lenient readers for the loosely typed values the server sends (PROTOCOL.md §7.3).
+//! Lenient readers for the loosely typed values the server sends ([protocol §7.3](crate::protocol#73-lenient-parsing-must)).
 
 use serde_json::Value;
 

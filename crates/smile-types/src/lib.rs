@@ -42,7 +42,7 @@
 //! | validation | [`Problem`], [`ProblemCode`], [`Problems`] |
 //! | lenient values | [`Lenient`], [`LenientBool`], [`ConfidenceValue`], [`bool_from_json`] |
 //!
-//! # Decoding rules (PROTOCOL.md §7.3)
+//! # Decoding rules ([protocol §7.3](crate::protocol#73-lenient-parsing-must))
 //!
 //! - Everything read from the server is lenient: `job_type` as number or string,
 //!   `ConfidenceValue` as string or number, booleans as `true` or `"true"` (any case; anything
@@ -74,6 +74,15 @@
 
 mod actions;
 mod codes;
+// The wire specification, rendered as documentation. `protocol.md` in this crate is a link to the
+// repository's `docs/protocol.md` (the maintained copy); packaging stores its content.
+#[doc = include_str!("../protocol.md")]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+pub mod protocol {}
 mod id_info;
 mod ids;
 mod image;

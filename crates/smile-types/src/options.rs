@@ -1,9 +1,9 @@
-//! [`JobOptions`] (PROTOCOL.md §4.5).
+//! [`JobOptions`] ([protocol §4.5](crate::protocol#45-submit_job-options)).
 
 use serde::de::{Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
-/// Options of a `submit_job` call (PROTOCOL.md §4.5). `Default` is all `false` / `None`.
+/// Options of a `submit_job` call ([protocol §4.5](crate::protocol#45-submit_job-options)). `Default` is all `false` / `None`.
 ///
 /// Serializes with our names (`callback_url` left out when `None`).
 ///

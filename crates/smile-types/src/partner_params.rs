@@ -1,4 +1,4 @@
-//! [`PartnerParams`] (PROTOCOL.md §4.3).
+//! [`PartnerParams`] ([protocol §4.3](crate::protocol#43-partner_params)).
 
 use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, Serializer};
@@ -11,7 +11,7 @@ use crate::{JobId, JobType, UserId};
 /// (validation reports it; serialization skips it so no duplicate key is ever written).
 pub const RESERVED_PARTNER_PARAMS_KEYS: [&str; 3] = ["user_id", "job_id", "job_type"];
 
-/// `partner_params`: who and which job, plus the caller's extra keys (PROTOCOL.md §4.3).
+/// `partner_params`: who and which job, plus the caller's extra keys ([protocol §4.3](crate::protocol#43-partner_params)).
 ///
 /// Serializes as `{"user_id", "job_id", "job_type" (JSON number), extras…}` with the extras in
 /// insertion order. An extra named `user_id`, `job_id` or `job_type` is **not** written (it
@@ -62,7 +62,7 @@ impl PartnerParams {
     }
 
     /// The extra keys whose value is not a JSON string, in order (extras are sent as strings,
-    /// PROTOCOL.md §4.3; validation reports them). Decoding from the server does not care.
+    /// [protocol §4.3](crate::protocol#43-partner_params); validation reports them). Decoding from the server does not care.
     pub fn non_string_extra_keys(&self) -> impl Iterator<Item = &str> {
         self.extra
             .iter()

@@ -1,4 +1,4 @@
-//! Validation problems shared by `smile-package` and `smile-core` (PROTOCOL.md §6).
+//! Validation problems shared by `smile-package` and `smile-core` ([protocol §6](crate::protocol#6-validation-rules)).
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,7 +11,7 @@ macro_rules! problem_codes {
         ;
         $( $(#[$xdoc:meta])* $xvariant:ident => $xcode:literal, )*
     ) => {
-        /// A stable validation problem code (PROTOCOL.md §6, `interop/validation_cases.json`
+        /// A stable validation problem code ([protocol §6](crate::protocol#6-validation-rules), `testdata/interop/validation_cases.json`
         /// `problem_codes`). [`as_str`](Self::as_str) gives the exact dotted code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -109,10 +109,10 @@ problem_codes! {
     /// `job_id` or `job_type`.
     PartnerParamsExtraReservedKey => "partner_params.extra.reserved_key",
     /// `id_info.not_allowed`: id info with a field set, or `entered: true`, on job 2 or 4
-    /// (PROTOCOL.md §4.4, §5.5: those jobs send exactly `{"entered":"false"}`).
+    /// ([protocol §4.4](crate::protocol#44-id_info), §5.5: those jobs send exactly `{"entered":"false"}`).
     IdInfoNotAllowed => "id_info.not_allowed",
     /// `partner_params.extra.not_string`: an extra partner_params value is not a JSON string
-    /// (PROTOCOL.md §4.3: extras are sent as strings).
+    /// ([protocol §4.3](crate::protocol#43-partner_params): extras are sent as strings).
     PartnerParamsExtraNotString => "partner_params.extra.not_string",
 }
 

@@ -63,7 +63,7 @@ pub(crate) fn object_from_slice(bytes: &[u8]) -> Result<Map<String, Value>, Deco
 // ---------------------------------------------------------------------------------------------
 // Prep upload
 
-/// The answer to `POST /upload` (PROTOCOL.md §5.4).
+/// The answer to `POST /upload` ([protocol §5.4](crate::protocol#54-prep-upload-response)).
 ///
 /// `upload_url` (a non-empty string) and `smile_job_id` (string, or a number converted to its
 /// decimal string) are required; the other keys are informational. [`raw`](Self::raw) keeps the
@@ -196,7 +196,7 @@ impl<'de> Deserialize<'de> for PrepUploadResponse {
 // ---------------------------------------------------------------------------------------------
 // Job status
 
-/// The `result` of a job status (PROTOCOL.md §7.3): an object, a string, or nothing.
+/// The `result` of a job status ([protocol §7.3](crate::protocol#73-lenient-parsing-must)): an object, a string, or nothing.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum JobResult {
     /// A result entry (a non-empty object).
@@ -231,7 +231,7 @@ impl JobResult {
     }
 }
 
-/// `image_links` of a job status: signed URLs of the job's images (PROTOCOL.md §7.2).
+/// `image_links` of a job status: signed URLs of the job's images ([protocol §7.2](crate::protocol#72-response)).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageLinks {
     /// `selfie_image`: signed URL of the selfie.
@@ -269,7 +269,7 @@ impl<'de> Deserialize<'de> for ImageLinks {
     }
 }
 
-/// The answer to `POST /job_status` (PROTOCOL.md §7.2), decoded leniently (§7.3).
+/// The answer to `POST /job_status` ([protocol §7.2](crate::protocol#72-response)), decoded leniently (§7.3).
 ///
 /// Decoding never fails for a JSON object. `job_complete`, `job_success` and `success` are
 /// kept as received ([`LenientBool`]: `true` or `"true"`, read through
@@ -443,7 +443,7 @@ impl<'de> Deserialize<'de> for JobStatusResponse {
 // ---------------------------------------------------------------------------------------------
 // Callback
 
-/// A callback body (PROTOCOL.md §9.1): a [`ResultEntry`] plus `timestamp` and `signature`.
+/// A callback body ([protocol §9.1](crate::protocol#91-delivery-and-body)): a [`ResultEntry`] plus `timestamp` and `signature`.
 ///
 /// Derefs to the entry. Decoding is lenient and never fails for a JSON object; verifying the
 /// signature and freshness is `smile-sign`'s job.
@@ -485,7 +485,7 @@ impl Callback {
         }
     }
 
-    /// The dedupe key of PROTOCOL.md §9.2: (`SmileJobID`, `PartnerParams.job_id`).
+    /// The dedupe key of [protocol §9.2](crate::protocol#92-verifying-a-callback-our-sdks-verifier): (`SmileJobID`, `PartnerParams.job_id`).
     pub fn dedupe_key(&self) -> (Option<&SmileJobId>, Option<&JobId>) {
         (self.entry.smile_job_id.as_ref(), self.entry.job_id())
     }
@@ -531,7 +531,7 @@ impl<'de> Deserialize<'de> for Callback {
 // ---------------------------------------------------------------------------------------------
 // Error body
 
-/// An error body (PROTOCOL.md §2.2, §10.5): `{"error": "...", "code": "2205"}`, possibly with
+/// An error body ([protocol §2.2](crate::protocol#22-responses-and-http-status), §10.5): `{"error": "...", "code": "2205"}`, possibly with
 /// `success: false`, possibly without `code`, or gateway style `{"message": "..."}`.
 ///
 /// Decoding never fails for a JSON object (a non-JSON body is a [`DecodeError`]; the caller

@@ -1,4 +1,4 @@
-//! [`ResultEntry`] (a job result, PROTOCOL.md §7.2) and its [`Interpretation`] (§7.4).
+//! [`ResultEntry`] (a job result, [protocol §7.2](crate::protocol#72-response)) and its [`Interpretation`] (§7.4).
 
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
@@ -90,7 +90,7 @@ impl<'de> Deserialize<'de> for EchoedPartnerParams {
 }
 
 /// A result entry: the `result` of a job status, each `history` element, and the body of a
-/// callback (PROTOCOL.md §7.2, §9.1).
+/// callback ([protocol §7.2](crate::protocol#72-response), §9.1).
 ///
 /// Decoding is lenient (§7.3) and never fails for a JSON object: `ResultCode` as string or
 /// number, `ConfidenceValue` as string or number, `IsFinalResult`/`IsMachineResult` as bool or
@@ -178,7 +178,7 @@ impl ResultEntry {
         self.confidence_value.as_ref()?.as_f64()
     }
 
-    /// What the entry means (PROTOCOL.md §7.4) for `job_type`, or for the echoed
+    /// What the entry means ([protocol §7.4](crate::protocol#74-deciding-what-a-status-means)) for `job_type`, or for the echoed
     /// `PartnerParams.job_type` when `None` is given.
     ///
     /// - category: from the result-code table ([`CodeInfo::lookup`]), else
@@ -240,7 +240,7 @@ pub enum FinalitySource {
     Unknown,
 }
 
-/// What a result entry means (PROTOCOL.md §7.4); see [`ResultEntry::interpret`].
+/// What a result entry means ([protocol §7.4](crate::protocol#74-deciding-what-a-status-means)); see [`ResultEntry::interpret`].
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Interpretation {

@@ -276,7 +276,7 @@ pub fn info_json_with(
     info.to_string()
 }
 
-/// An info.json like ours (PROTOCOL.md §5.5) for a selfie-only job.
+/// An info.json like ours (docs/protocol.md §5.5) for a selfie-only job.
 #[allow(clippy::too_many_arguments)]
 pub fn info_json(
     partner_id: &str,

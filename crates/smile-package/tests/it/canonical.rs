@@ -1,5 +1,5 @@
-//! The job-2 example of PROTOCOL.md §5.5/§5.6 against `interop/canonical_job2.json` and
-//! `interop/zip_layout.json` (`ours`): info.json byte for byte, zip entries field by field,
+//! The job-2 example of docs/protocol.md §5.5/§5.6 against `testdata/interop/canonical_job2.json` and
+//! `testdata/interop/zip_layout.json` (`ours`): info.json byte for byte, zip entries field by field,
 //! the whole zip against the reference hash (our header values follow §5.6 item 6), and
 //! `unzip -t`.
 
@@ -194,7 +194,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
 }
 
 /// Ours against the official Python SDK's info.json for the same job, field by field: equal
-/// everywhere except what differs by design (PROTOCOL.md §5.5, `interop/info_json_python.json`
+/// everywhere except what differs by design (docs/protocol.md §5.5, `testdata/interop/info_json_python.json`
 /// notes): timestamps and signatures, the renamed job ids of the observed runs, `language`,
 /// `id_info` (Python `{}`, ours `{"entered":"false"}`), `server_information` (Python: only the
 /// URL string), and the upload URL the prep upload returned.

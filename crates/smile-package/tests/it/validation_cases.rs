@@ -1,4 +1,4 @@
-//! Every `submit_job` case of `interop/validation_cases.json` without a `typed_api` note:
+//! Every `submit_job` case of `testdata/interop/validation_cases.json` without a `typed_api` note:
 //! build the input as our typed API expresses it, validate, and compare the problem codes.
 //!
 //! Codes are compared **in order**: our validation reports partner params, then image

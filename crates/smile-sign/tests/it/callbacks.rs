@@ -1,4 +1,4 @@
-//! Every body of interop/callbacks.json through the callback verifier, with an injected clock.
+//! Every body of testdata/interop/callbacks.json through the callback verifier, with an injected clock.
 
 use std::time::{Duration, SystemTime};
 
@@ -212,7 +212,7 @@ fn oversize_and_non_json_bodies() {
 
 #[test]
 fn body_edits_do_not_break_the_signature_but_timestamp_edits_do() {
-    // Documents the security note of PROTOCOL.md §9.2: the signature does not cover the body.
+    // Documents the security note of docs/protocol.md §9.2: the signature does not cover the body.
     let (signer, cases) = file();
     let verifier = CallbackVerifier::new(signer);
     let case = cases

@@ -1,5 +1,5 @@
 //! Regression test for a review finding: timestamps with more than nine fraction digits
-//! (PROTOCOL.md §9.2 "any fraction length") parse, truncated, and verification still signs the
+//! (docs/protocol.md §9.2 "any fraction length") parse, truncated, and verification still signs the
 //! text as received.
 
 use std::time::{Duration, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! Every vector of interop/signatures.json, and the canonical request signature.
+//! Every vector of testdata/interop/signatures.json, and the canonical request signature.
 
 use smile_sign::{MalformedSignature, Signer, VerifyError};
 use smile_types::PartnerId;

@@ -1,4 +1,4 @@
-//! Integration tests for smile-types: interop vectors read from `shared/interop/`.
+//! Integration tests for smile-types: interop vectors read from `testdata/interop/`.
 
 mod codes;
 mod problems;

@@ -1,4 +1,4 @@
-//! Request-side types against the bodies in shared/interop: partner_params, id_info, options.
+//! Request-side types against the bodies in testdata/interop: partner_params, id_info, options.
 
 use serde_json::Value;
 use smile_types::{IdInfo, JobOptions, JobType, PartnerParams};

@@ -1,4 +1,4 @@
-//! Every response sample in shared/interop decodes, re-encodes value-identically, and means
+//! Every response sample in testdata/interop decodes, re-encodes value-identically, and means
 //! what its `expect` says.
 
 use serde_json::Value;
