@@ -146,6 +146,62 @@ pub fn signed_body(fields: &Value, timestamp: &str, signature: &str) -> String {
     Value::Object(m).to_string()
 }
 
+/// A child process that is killed and reaped when the guard is dropped, so a test that panics
+/// half-way leaves no orphan behind (an emulator or `smile listen` still holding a port).
+///
+/// ```
+/// let mut guard = smile_testdata::ChildGuard::new(
+///     std::process::Command::new("sleep").arg("30").spawn().unwrap(),
+/// );
+/// let pid = guard.id();
+/// drop(guard); // killed and waited for here, also when a test panics
+/// assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+/// ```
+#[derive(Debug)]
+pub struct ChildGuard(Option<std::process::Child>);
+
+impl ChildGuard {
+    /// Guards `child`.
+    #[must_use]
+    pub fn new(child: std::process::Child) -> Self {
+        Self(Some(child))
+    }
+
+    /// Waits for the child to end by itself and collects its output
+    /// ([`std::process::Child::wait_with_output`]).
+    ///
+    /// # Errors
+    /// As `wait_with_output`.
+    pub fn wait_with_output(mut self) -> std::io::Result<std::process::Output> {
+        self.0.take().expect("guarding a child").wait_with_output()
+    }
+}
+
+impl std::ops::Deref for ChildGuard {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("guarding a child")
+    }
+}
+
+impl std::ops::DerefMut for ChildGuard {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("guarding a child")
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        // Errors are ignored: a drop during a panic must not panic again.
+        if let Some(child) = self.0.as_mut() {
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+            }
+            let _ = child.wait();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,15 +4,17 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn smile(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smile"))
-        .args(args)
-        .env_remove("SMILE_PARTNER_ID")
-        .env_remove("SMILE_API_KEY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the smile binary starts");
+    let mut child = smile_testdata::ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_smile"))
+            .args(args)
+            .env_remove("SMILE_PARTNER_ID")
+            .env_remove("SMILE_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the smile binary starts"),
+    );
     if let Some(input) = stdin {
         child
             .stdin

@@ -3,6 +3,8 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
+use smile_testdata::ChildGuard;
+
 mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_smile-emulator");
@@ -37,21 +39,23 @@ fn bad_fault_spec_exits_with_usage_error() {
 
 #[tokio::test]
 async fn serves_with_command_line_faults() {
-    let mut child = Command::new(BIN)
-        .args([
-            "--port",
-            "0",
-            "--partner-id",
-            "085",
-            "--api-key",
-            "cli-key",
-            "--fault",
-            "services:status=418,times=1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = ChildGuard::new(
+        Command::new(BIN)
+            .args([
+                "--port",
+                "0",
+                "--partner-id",
+                "085",
+                "--api-key",
+                "cli-key",
+                "--fault",
+                "services:status=418,times=1",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let mut base = None;
@@ -77,12 +81,10 @@ async fn serves_with_command_line_faults() {
     assert_eq!(first.status().as_u16(), 418);
     let second = reqwest::get(format!("{base}/services")).await.unwrap();
     assert_eq!(second.status().as_u16(), 200);
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// Starts the binary with `envs` set; its base URL and the child.
-fn spawn_with_env(envs: &[(&str, &str)]) -> (String, std::process::Child) {
+fn spawn_with_env(envs: &[(&str, &str)]) -> (String, ChildGuard) {
     let mut cmd = Command::new(BIN);
     cmd.args(["--port", "0"])
         .stdout(Stdio::piped())
@@ -93,7 +95,7 @@ fn spawn_with_env(envs: &[(&str, &str)]) -> (String, std::process::Child) {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
+    let mut child = ChildGuard::new(cmd.spawn().unwrap());
     let stdout = child.stdout.take().unwrap();
     let mut base = None;
     for line in BufReader::new(stdout).lines().take(8) {
@@ -122,7 +124,7 @@ async fn callbacks_ignore_proxy_environment() {
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     });
-    let (base, mut child) = spawn_with_env(&[
+    let (base, _child) = spawn_with_env(&[
         ("HTTP_PROXY", &proxy_url),
         ("http_proxy", &proxy_url),
         ("HTTPS_PROXY", &proxy_url),
@@ -145,6 +147,4 @@ async fn callbacks_ignore_proxy_environment() {
         !proxied.load(std::sync::atomic::Ordering::SeqCst),
         "the callback went to the proxy"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

@@ -2,9 +2,9 @@
 
 mod canonical;
 mod fuzz;
+mod id_info_and_extras;
 #[cfg(feature = "reader")]
 mod reader;
-mod review_fixes;
 mod roundtrip;
 mod rules;
 mod support;

@@ -3,8 +3,8 @@
 mod callbacks;
 mod props;
 mod redaction;
-mod review_fixes;
 mod signatures;
+mod timestamp_fractions;
 
 pub(crate) use smile_testdata::interop;
 

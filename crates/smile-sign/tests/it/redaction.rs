@@ -1,7 +1,6 @@
 //! The API key never appears in Debug or Display output.
 
 use std::error::Error as _;
-use std::time::{Duration, UNIX_EPOCH};
 
 use smile_sign::{CallbackVerifier, Signer};
 use smile_types::PartnerId;
@@ -20,7 +19,7 @@ const KEYS: &[&str] = &[
 fn outputs(key: &str) -> Vec<String> {
     let signer = Signer::new(PartnerId::new("085"), key);
     let verifier = CallbackVerifier::new(signer.clone());
-    let now = UNIX_EPOCH + Duration::from_secs(1_704_067_200);
+    let now = smile_testdata::t0();
     let ts = "2024-01-01T00:00:00.000Z";
     let mut out = vec![
         format!("{signer:?}"),

@@ -1,4 +1,5 @@
-//! Request-side types against the bodies in testdata/interop: partner_params, id_info, options.
+//! Request-side types against the bodies in testdata/interop: partner_params, id_info, options;
+//! and personal data kept out of `Debug`.
 
 use serde_json::Value;
 use smile_types::{IdInfo, JobOptions, JobType, PartnerParams};
@@ -102,4 +103,46 @@ fn canonical_options_decode() {
     let v = interop("canonical_job2.json");
     let o: JobOptions = serde_json::from_value(v["inputs"]["options"].clone()).unwrap();
     assert!(o.return_job_status && !o.return_history && !o.return_image_links);
+}
+
+#[test]
+fn id_info_debug_redacts_personal_data() {
+    use smile_types::IdInfo;
+    let info = IdInfo {
+        first_name: Some("Adaeze".into()),
+        middle_name: Some("Ngozi".into()),
+        last_name: Some("Okafor".into()),
+        dob: Some("1990-02-03".into()),
+        phone_number: Some("+2348012345678".into()),
+        ..IdInfo::verify("NG", "BVN", "22212345678")
+    }
+    .with_extra("bank_code", "058-secret");
+    let shown = format!("{info:?}");
+    for secret in [
+        "22212345678",
+        "Adaeze",
+        "Ngozi",
+        "Okafor",
+        "1990-02-03",
+        "+2348012345678",
+        "058-secret",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    for key in [
+        "first_name",
+        "middle_name",
+        "last_name",
+        "id_number",
+        "dob",
+        "phone_number",
+        "bank_code",
+        "country: \"NG\"",
+        "id_type: \"BVN\"",
+        "entered: true",
+    ] {
+        assert!(shown.contains(key), "{key} not in {shown}");
+    }
+    assert!(!format!("{:#?}", info).contains("22212345678"));
+    assert_eq!(format!("{:?}", IdInfo::new()), "IdInfo { entered: false }");
 }

@@ -1,5 +1,5 @@
-//! Regression tests for review findings: id info on jobs 2 and 4, non-string partner_params
-//! extras, and personal data in `Debug`.
+//! id_info by job type (refused on jobs 2 and 4, which send `{"entered":"false"}`; allowed on
+//! job 1), partner_params extras that must be strings, and the id number kept out of `Debug`.
 
 use serde_json::{Map, Value};
 use smile_package::{Image, SubmitRequest, UploadContext};
