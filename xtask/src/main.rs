@@ -1,7 +1,10 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! - `ci`: what CI runs (`.ci/run`): fmt, clippy, doc and the test suite.
+//! - `doc [--open]`: the API documentation, every cross-crate link rendered and checked.
 //! - `bench`: the criterion benchmarks, with their figures.
+
+mod doc;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -32,11 +35,18 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => run(Command::new("bash").arg(".ci/run")),
+        Some("doc") => match doc::run(&root(), &args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask doc: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some("bench") => run(Command::new("cargo")
             .args(["bench", "--package", "smile-package", "--bench", "package"])
             .args(&args[1..])),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [criterion args]>");
+            eprintln!("usage: cargo xtask <ci | doc [--open] | bench [criterion args]>");
             ExitCode::FAILURE
         }
     }

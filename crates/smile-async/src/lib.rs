@@ -4,11 +4,63 @@
 //! `smile-types`, `smile-package` and `smile-sign` (also as the modules [`core`], [`types`],
 //! [`package`] and [`sign`]).
 //!
-//! # Example: SmartSelfie™ Authentication
+//! # Example: enrol, then authenticate (on the emulator)
 //!
-//! This example runs without a network: it gives the client a transport of its own (an async
-//! closure playing the Smile ID server). In production, drop `.transport(..)` and reqwest is
-//! used.
+//! [`smile_emulator`](https://docs.rs/smile-emulator) is a local Smile ID API: this runs with no
+//! account and no network. Against Smile ID, the same code takes your partner id and API key
+//! and `.server(Server::Sandbox)` (the default) or `.server(Server::Production)` instead of
+//! `.base_url(..)`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use smile_async::{Image, JobOptions, JobType, PartnerParams, WebApi};
+//! use smile_emulator::Emulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Partner id "001", API key "emulator-api-key", a free loopback port.
+//! let emulator = Emulator::builder().processing_delay(Duration::ZERO).start().await?;
+//! let api = WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
+//!     .base_url(emulator.base_url()) // e.g. http://127.0.0.1:41234/v1
+//!     .build()?;
+//!
+//! # let selfie = smile_testdata::fixture_path("selfie.jpg");
+//! # let liveness: Vec<_> = (1..=8).map(|i| smile_testdata::fixture_path(&format!("liveness_{i}.jpg"))).collect();
+//! // `selfie`: the path of a JPEG or PNG; `liveness`: the paths of the 8 liveness frames.
+//! let wait = JobOptions { return_job_status: true, ..JobOptions::default() };
+//!
+//! // 1. Enrol the user (SmartSelfie™ Registration, job type 4).
+//! let enrolled = api
+//!     .submit_job(
+//!         PartnerParams::new("user-17", "enrol-0001", JobType::SmartSelfieRegistration),
+//!         vec![Image::selfie_file(&selfie)],
+//!         None,
+//!         wait.clone(),
+//!     )
+//!     .await?;
+//! assert!(enrolled.is_final_approval()); // 0840 "Enroll User - PASS"
+//!
+//! // 2. Authenticate them later (SmartSelfie™ Authentication, job type 2), with a fresh job id.
+//! let outcome = api
+//!     .submit_job(
+//!         PartnerParams::new("user-17", "auth-0001", JobType::SmartSelfieAuthentication),
+//!         std::iter::once(Image::selfie_file(&selfie))
+//!             .chain(liveness.iter().map(Image::liveness_file))
+//!             .collect(),
+//!         None,
+//!         wait,
+//!     )
+//!     .await?;
+//! assert!(outcome.is_final_approval()); // 0820 "Machine Judgement - PASS"
+//! println!("{}", outcome.summary());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: no server at all
+//!
+//! A unit test can give the client a transport of its own: here an async closure playing the
+//! Smile ID server. In production, leave `.transport(..)` out and reqwest is used.
 //!
 //! ```
 //! use smile_async::{Image, JobOptions, JobType, PartnerParams, WebApi};
@@ -75,9 +127,9 @@
 //! The default transport trusts the web PKI roots. For a server with a private or self-signed
 //! certificate (e.g. `smile-emulator` with TLS: `emulator.cert_pem()`),
 //! [`WebApiBuilder::root_certificates_pem`] makes it trust the given roots **instead**. For
-//! anything else (proxy, client certificates), build your own client with the re-exported
-//! [`reqwest`] (same version as this crate) and pass it to [`ReqwestTransport::from_client`]. A certificate that is
-//! not trusted ends the call with [`Error::Transport`] of kind
+//! anything else (proxy, client certificates), build your own client with
+//! [`reqwest`](https://docs.rs/reqwest/0.12) 0.12 (re-exported as `smile_async::reqwest`) and
+//! pass it to [`ReqwestTransport::from_client`]. A certificate that is not trusted ends the call with [`Error::Transport`] of kind
 //! [`TransportFailureKind::Tls`].
 //!
 //! # Errors

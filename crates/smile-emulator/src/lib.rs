@@ -2,8 +2,8 @@
 //! (prep upload, zip upload, processing, job status, callbacks) with no account and no network.
 //!
 //! Like stripe-mock or LocalStack, `smile-emulator` speaks the v1 protocol as its specification
-//! ([`smile_types::protocol`], `docs/protocol.md` in the repository) describes it: it checks signatures, hands out upload URLs on itself, unpacks and checks the
-//! zip and its `info.json`, keeps enrolled users (jobs 1, 4, 6) so that job 2 fails with 2210
+//! ([`smile_types::protocol`], `docs/protocol.md` in the repository) describes it: it checks
+//! signatures, hands out upload URLs on itself, unpacks and checks the zip and its `info.json`, keeps enrolled users (jobs 1, 4, 6) so that job 2 fails with 2210
 //! for an unknown user, answers signed `job_status` responses, POSTs signed callbacks, simulates
 //! human review (a provisional result first, the final one later) and injects faults on demand.
 //!
