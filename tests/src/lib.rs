@@ -370,3 +370,9 @@ pub fn read_http_request_body(reader: &mut impl BufRead) -> Option<Vec<u8>> {
     reader.read_exact(&mut body).ok()?;
     Some(body)
 }
+
+/// The workspace README's examples, compiled (and, where not `no_run`, run) as doc tests so they
+/// stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;

@@ -144,6 +144,7 @@
 //! microseconds with a [`FixedClock`] that the sleep hook advances.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt;
 use std::future::Future;
@@ -655,3 +656,8 @@ mod tests {
         assert_send(&status);
     }
 }
+
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -124,6 +124,7 @@
 //! microseconds with a [`FixedClock`] that the sleep hook advances.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt;
 use std::sync::Arc;
@@ -553,7 +554,7 @@ mod tests {
     }
 }
 
-/// The README's examples, compiled as doc tests so they stay true.
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

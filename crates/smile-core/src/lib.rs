@@ -78,6 +78,7 @@
 //! [`RequestTimeout`] extension, send bodies with `Content-Length`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 mod driver;
@@ -145,3 +146,8 @@ pub mod prelude {
         UserId,
     };
 }
+
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -162,6 +162,7 @@
 //! malformed request gets an error response.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod callbacks;
@@ -649,3 +650,8 @@ pub async fn run_until(
     drop(emulator);
     Ok(())
 }
+
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -74,6 +74,7 @@
 //! zip format's own limits (4 GiB, 65534 entries). No function panics on bad input.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod b64;
 mod format;
@@ -88,6 +89,7 @@ mod validate;
 pub use format::ImageFormat;
 pub use image::{Image, ImageSource};
 #[cfg(feature = "reader")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reader")))]
 pub use reader::{
     EntryMethod, ReadError, ReadLimits, UploadZip, ZipEntry, read_upload_zip, read_upload_zip_with,
 };
@@ -99,3 +101,8 @@ pub use validate::{
 
 /// The name of the `info.json` zip entry (always the first entry).
 pub const INFO_JSON_NAME: &str = naming::INFO_JSON;
+
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

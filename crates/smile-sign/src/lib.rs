@@ -64,6 +64,7 @@
 //! contains it.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod callback;
 mod clock;
@@ -81,3 +82,8 @@ pub use timestamp::{InvalidRfc3339, TimestampError, format_timestamp, parse_time
 
 /// Re-exported so callers can build a key without naming `secrecy` themselves.
 pub use secrecy::SecretString;
+
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -71,6 +71,7 @@
 //! None. `serde_json` is used with `preserve_order`, so maps keep their key order.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actions;
 mod codes;
@@ -110,3 +111,8 @@ pub use responses::{
     Callback, DecodeError, ErrorBody, ImageLinks, JobResult, JobStatusResponse, PrepUploadResponse,
 };
 pub use result_entry::{EchoedPartnerParams, FinalitySource, Interpretation, ResultEntry};
+
+/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
