@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use smile_types::{
-    IdInfo, ImageKind, ImageType, JobOptions, JobType, PartnerParams, Problem, ProblemCode,
-    Problems, RESERVED_PARTNER_PARAMS_KEYS,
+    EnrolledImage, IdInfo, IdInfoRule, ImageKind, ImageType, JobOptions, JobType, Need,
+    PartnerParams, Problem, ProblemCode, Problems, RESERVED_PARTNER_PARAMS_KEYS,
+    check_callback_url, check_ids,
 };
 
 use crate::b64::{Base64Problem, check_base64_image};
@@ -358,7 +359,11 @@ pub fn validate_and_load(request: SubmitRequest) -> Result<LoadedJob, Problems> 
     }
     // Jobs 2 and 4 carry no id info (an empty one was accepted above): keep none, so
     // info.json writes exactly {"entered":"false"}.
-    let id_info = id_info.filter(|_| !matches!(job_type.code(), 2 | 4));
+    let id_info = id_info.filter(|_| {
+        job_type
+            .spec()
+            .is_none_or(|s| s.id_info != IdInfoRule::Forbidden)
+    });
     Ok(LoadedJob {
         partner_params,
         images: loaded,
@@ -373,33 +378,19 @@ fn present(s: Option<&str>) -> bool {
 }
 
 fn check_partner_params(p: &PartnerParams, problems: &mut Problems) {
-    if !present(Some(p.user_id.as_str())) {
-        problems.add(
-            ProblemCode::UserIdMissing,
-            "partner_params.user_id",
-            "user_id is empty: Please make sure that user_id is included in the partner params",
-        );
-    }
-    if !present(Some(p.job_id.as_str())) {
-        problems.add(
-            ProblemCode::JobIdMissing,
-            "partner_params.job_id",
-            "job_id is empty: Please make sure that job_id is included in the partner params",
-        );
-    }
+    check_ids(p.user_id.as_str(), p.job_id.as_str(), problems);
     let code = p.job_type.code();
     if !p.job_type.is_submit_job_type() {
-        let why = match code {
-            5 => "job type 5 (Enhanced KYC) does not upload images: use the ID API call instead"
-                .to_owned(),
-            7 => "job type 7 (Business Verification) does not upload images: use the business \
-                  verification call instead"
-                .to_owned(),
-            8 | 9 => format!(
-                "job type {code} ({}) is not supported by this SDK's submit_job",
-                p.job_type.name().unwrap_or("unknown")
-            ),
-            _ => format!("job type {code} does not exist for submit_job"),
+        // The job-type table names the call that runs it.
+        let name = p.job_type.name().unwrap_or("unknown");
+        let why = match p.job_type.spec().and_then(|s| s.call.method()) {
+            Some(method) => {
+                format!("job type {code} ({name}) does not upload images: call {method} instead")
+            }
+            None if p.job_type.name().is_some() => {
+                format!("job type {code} ({name}) is not supported by this SDK")
+            }
+            None => format!("job type {code} does not exist for submit_job"),
         };
         problems.add(
             ProblemCode::JobTypeUnsupported,
@@ -465,17 +456,18 @@ fn check_composition(
     problems: &mut Problems,
 ) {
     let code = job_type.code();
-    if !job_type.is_submit_job_type() {
+    let Some(spec) = job_type.spec().filter(|s| s.is_image_job()) else {
         return; // no image rules for a job type submit_job does not run
-    }
+    };
     let selfies = indexes(images, |k| k == ImageKind::Selfie);
     let fronts = indexes(images, |k| k == ImageKind::IdFront);
     let backs = indexes(images, |k| k == ImageKind::IdBack);
-    let document_job = matches!(code, 6 | 11);
-    let enrolled_selfie = document_job && options.use_enrolled_image;
+    let document_job = spec.id_front == Need::Required;
+    let enrolled_selfie =
+        spec.enrolled_image == EnrolledImage::Optional && options.use_enrolled_image;
 
     if selfies.is_empty() && !enrolled_selfie {
-        let hint = if document_job {
+        let hint = if spec.enrolled_image == EnrolledImage::Optional {
             " (or set use_enrolled_image to use the selfie on file)"
         } else {
             ""
@@ -515,7 +507,7 @@ fn check_composition(
             ),
         );
     }
-    if matches!(code, 1 | 6 | 11) {
+    if spec.takes_id_card() {
         if fronts.len() > 1 {
             problems.add(
                 ProblemCode::IdFrontMultiple,
@@ -539,7 +531,11 @@ fn check_composition(
             );
         }
     }
-    if code == 1 && fronts.is_empty() && !id_info.is_some_and(|i| i.entered) {
+    if spec.id_info == IdInfoRule::WhenEntered
+        && spec.id_front == Need::Optional
+        && fronts.is_empty()
+        && !id_info.is_some_and(|i| i.entered)
+    {
         problems.add(
             ProblemCode::IdOrIdInfoMissing,
             "images",
@@ -547,7 +543,7 @@ fn check_composition(
              id info: add the ID card front image or id_info with entered = true",
         );
     }
-    if matches!(code, 2 | 4) {
+    if !spec.takes_id_card() {
         for i in indexes(images, ImageKind::is_id_card) {
             problems.add(
                 ProblemCode::IdCardNotAllowed,
@@ -787,7 +783,8 @@ fn base64_problem(p: Base64Problem, field: &str, limits: Limits) -> Problem {
 
 fn check_id_info(job_type: JobType, id_info: Option<&IdInfo>, problems: &mut Problems) {
     let code = job_type.code();
-    if matches!(code, 2 | 4) {
+    let rule = job_type.spec().map(|s| s.id_info);
+    if rule == Some(IdInfoRule::Forbidden) {
         // docs/protocol.md §4.4, §5.5: jobs 2 and 4 send exactly {"entered":"false"}.
         if let Some(info) = id_info.filter(|i| i.entered || !i.is_empty()) {
             let mut found: Vec<&str> = info.present_keys().collect();
@@ -824,7 +821,7 @@ fn check_id_info(job_type: JobType, id_info: Option<&IdInfo>, problems: &mut Pro
                 ),
             );
         }
-    } else if entered || matches!(code, 6 | 11) {
+    } else if entered || matches!(rule, Some(IdInfoRule::Document { .. })) {
         let why = if entered {
             why_entered.to_owned()
         } else {
@@ -836,7 +833,13 @@ fn check_id_info(job_type: JobType, id_info: Option<&IdInfo>, problems: &mut Pro
             format!("Please make sure that country is included in the id_info: country {why}"),
         );
     }
-    if !present(id_type) && (entered || code == 11) {
+    let id_type_required = matches!(
+        rule,
+        Some(IdInfoRule::Document {
+            id_type_required: true
+        })
+    );
+    if !present(id_type) && (entered || id_type_required) {
         let why = if entered {
             why_entered.to_owned()
         } else {
@@ -875,30 +878,10 @@ fn check_callback(
         ),
         None => {}
         Some(u) => {
-            if let Err(why) = check_url(u) {
-                problems.add(
-                    ProblemCode::CallbackInvalidUrl,
-                    field,
-                    format!("callback URL {u:?} is not an absolute http or https URL: {why}"),
-                );
-            }
+            check_callback_url(field, u, problems);
         }
     }
     url
-}
-
-fn check_url(u: &str) -> Result<(), String> {
-    if u.trim() != u {
-        return Err("it has leading or trailing whitespace".to_owned());
-    }
-    let parsed = url::Url::parse(u).map_err(|e| e.to_string())?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("the scheme is {:?}", parsed.scheme()));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err("it has no host".to_owned());
-    }
-    Ok(())
 }
 
 fn check_options(job_type: JobType, options: &JobOptions, problems: &mut Problems) {
@@ -916,7 +899,10 @@ fn check_options(job_type: JobType, options: &JobOptions, problems: &mut Problem
             "return_image_links only applies when return_job_status is true",
         );
     }
-    if options.use_enrolled_image && !matches!(job_type.code(), 6 | 11) {
+    let enrolled_optional = job_type
+        .spec()
+        .is_some_and(|s| s.enrolled_image == EnrolledImage::Optional);
+    if options.use_enrolled_image && !enrolled_optional {
         problems.add(
             ProblemCode::UseEnrolledImageNotAllowed,
             "options.use_enrolled_image",

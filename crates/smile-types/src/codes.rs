@@ -130,9 +130,10 @@ impl CodeInfo {
 
     /// Looks up `code` for `job_type` ([protocol §7.4](crate::protocol#74-deciding-what-a-status-means), §10):
     ///
-    /// 1. the row for exactly (`code`, `job_type`);
-    /// 2. for job types 1 and 11, the ID-authority rows of job type 5 (they appear in those
-    ///    jobs' `history`);
+    /// 1. the row for `code` in the job type's code table ([`JobSpec::codes`](crate::JobSpec::codes):
+    ///    its own rows, except job 11, which reads job 6's, and job 7, which reads job 5's);
+    /// 2. the rows of [`JobSpec::history_codes`](crate::JobSpec::history_codes): for jobs 1 and
+    ///    11, the ID-authority rows of job type 5 (they appear in those jobs' `history`);
     /// 3. the general rows (any job type).
     ///
     /// With `job_type: None` only the general rows match: codes overlap across job types
@@ -144,16 +145,15 @@ impl CodeInfo {
                 .find(|r| r.code == code && r.job_type == jt)
         };
         if let Some(jt) = job_type {
-            if let Some(row) = find(Some(jt)) {
+            // The job-type table says whose rows apply (job 11 reads job 6's, job 7 job 5's)
+            // and which rows its history's ID-authority entries use (jobs 1 and 11).
+            let spec = jt.spec();
+            if let Some(row) = find(Some(spec.map_or(jt, |s| s.codes))) {
                 return Some(row);
             }
-            let id_authority_history = matches!(
-                jt,
-                JobType::BiometricKyc | JobType::EnhancedDocumentVerification
-            );
-            if let Some(row) = id_authority_history
-                .then(|| find(Some(JobType::EnhancedKyc)))
-                .flatten()
+            if let Some(row) = spec
+                .and_then(|s| s.history_codes)
+                .and_then(|h| find(Some(h)))
             {
                 return Some(row);
             }
@@ -507,6 +507,28 @@ impl ApiErrorCode {
     pub fn is_success(&self) -> bool {
         self.info().map(|i| i.kind) == Some(ErrorCodeKind::Success)
     }
+
+    /// True for the refusals the API makes **before** it creates a job: the request itself is
+    /// wrong (signature 2205/2405, a parameter 2204/2212/2213/2413, the user 2207–2211/2216,
+    /// the account 2220/2428). A job-creating call refused with one of these (and a 4xx status)
+    /// left no job behind; any other failure may have. The list is [`REFUSED_BEFORE_JOB`](Self::REFUSED_BEFORE_JOB).
+    ///
+    /// ```
+    /// use smile_types::ApiErrorCode;
+    /// assert!(ApiErrorCode::new("2210").refused_before_job());
+    /// assert!(!ApiErrorCode::new("2215").refused_before_job()); // the job exists
+    /// assert!(!ApiErrorCode::new("2201").refused_before_job()); // a server error: unknown
+    /// assert!(!ApiErrorCode::new("2227").refused_before_job()); // unknown code: unknown
+    /// ```
+    pub fn refused_before_job(&self) -> bool {
+        Self::REFUSED_BEFORE_JOB.contains(&self.code.as_str())
+    }
+
+    /// The codes of [`refused_before_job`](Self::refused_before_job).
+    pub const REFUSED_BEFORE_JOB: [&'static str; 14] = [
+        "2204", "2205", "2207", "2208", "2209", "2210", "2211", "2212", "2213", "2216", "2220",
+        "2405", "2413", "2428",
+    ];
 }
 
 impl fmt::Display for ApiErrorCode {

@@ -90,9 +90,10 @@ impl JobType {
         }
     }
 
-    /// True for the job types the upload flow accepts (1, 2, 4, 6, 11).
-    pub const fn is_submit_job_type(self) -> bool {
-        matches!(self.code(), 1 | 2 | 4 | 6 | 11)
+    /// True for the job types the upload flow accepts (1, 2, 4, 6, 11), as the job-type table
+    /// says ([`JobSpec::is_image_job`](crate::JobSpec::is_image_job)).
+    pub fn is_submit_job_type(self) -> bool {
+        self.spec().is_some_and(crate::JobSpec::is_image_job)
     }
 
     /// The product name, or `None` for [`JobType::Other`].

@@ -74,6 +74,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actions;
+mod callback_url;
+mod checks;
 mod codes;
 // The wire specification, rendered as documentation. `protocol.md` in this crate is a link to the
 // repository's `docs/protocol.md` (the maintained copy); packaging stores its content.
@@ -87,6 +89,7 @@ pub mod protocol {}
 mod id_info;
 mod ids;
 mod image;
+mod job_spec;
 mod job_type;
 mod lenient;
 mod options;
@@ -96,12 +99,15 @@ mod responses;
 mod result_entry;
 
 pub use actions::{ActionKey, ActionResult, Actions};
+pub use callback_url::{CallbackUrl, CallbackUrlError};
+pub use checks::{check_callback_url, check_ids};
 pub use codes::{
     ApiErrorCode, Certainty, CodeInfo, ErrorCodeInfo, ErrorCodeKind, ResultCategory, ResultCode,
 };
 pub use id_info::{IdInfo, IdInfoError};
 pub use ids::{JobId, PartnerId, SmileJobId, UserId};
 pub use image::{ImageKind, ImageType, InvalidImageType};
+pub use job_spec::{EnrolledImage, IdInfoRule, JobCall, JobSpec, Need};
 pub use job_type::{JobType, ParseJobTypeError};
 pub use lenient::{ConfidenceValue, Lenient, LenientBool, LenientValue, bool_from_json};
 pub use options::JobOptions;

@@ -488,3 +488,38 @@ fn extra_problem_codes_parse_back() {
         assert!(!ProblemCode::ALL.contains(&parsed));
     }
 }
+
+/// A job type that `submit_job` does not run is refused naming the call that does (from the
+/// job-type table), before anything is read.
+#[test]
+fn submit_job_for_a_lookup_job_names_the_call_that_runs_it() {
+    let message = |job_type: JobType| {
+        let p = SubmitRequest::new(
+            PartnerParams::new("u", "j", job_type),
+            vec![Image::selfie_bytes(jpeg(64))],
+        )
+        .with_options(JobOptions {
+            return_job_status: true,
+            ..JobOptions::default()
+        })
+        .validate()
+        .unwrap_err();
+        assert_eq!(codes(&p), ["partner_params.job_type.unsupported"]);
+        p.iter().next().unwrap().message.clone()
+    };
+    assert!(
+        message(JobType::EnhancedKyc).starts_with(
+            "job type 5 (Enhanced KYC) does not upload images: call id_verification (or async_id_verification) instead"
+        ),
+        "{}",
+        message(JobType::EnhancedKyc)
+    );
+    assert!(
+        message(JobType::BusinessVerification)
+            .contains("call business_verification (or async_business_verification) instead")
+    );
+    assert!(
+        message(JobType::UpdatePhoto).starts_with("job type 8 (Update Photo) is not supported")
+    );
+    assert!(message(JobType::Other(3)).starts_with("job type 3 does not exist for submit_job"));
+}

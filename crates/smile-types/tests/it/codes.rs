@@ -97,3 +97,76 @@ fn error_code_table_matches_error_codes_json() {
         assert_eq!(api.is_success(), kind == ErrorCodeKind::Success);
     }
 }
+
+/// Every job type's table: job 11 reads job 6's document codes (0810 "Document Verified", the
+/// emulator's default pass) and job 5's ID-authority codes in its history; job 7 reads job 5's
+/// ID-authority codes; codes no table has stay unknown and are never guessed.
+#[test]
+fn every_job_type_has_its_code_table() {
+    use ResultCategory as C;
+    let cases = [
+        (JobType::BiometricKyc, "0810", Some((C::Approved, true))),
+        (JobType::BiometricKyc, "1012", Some((C::Approved, true))),
+        (
+            JobType::SmartSelfieAuthentication,
+            "0820",
+            Some((C::Approved, true)),
+        ),
+        (
+            JobType::SmartSelfieAuthentication,
+            "0824",
+            Some((C::SpoofSuspected, false)),
+        ),
+        (
+            JobType::SmartSelfieRegistration,
+            "0840",
+            Some((C::Approved, true)),
+        ),
+        (JobType::EnhancedKyc, "1012", Some((C::Approved, true))),
+        (JobType::EnhancedKyc, "1022", Some((C::Rejected, true))),
+        (
+            JobType::DocumentVerification,
+            "0810",
+            Some((C::Approved, true)),
+        ),
+        (
+            JobType::BusinessVerification,
+            "1012",
+            Some((C::Approved, true)),
+        ),
+        (
+            JobType::BusinessVerification,
+            "1013",
+            Some((C::Rejected, true)),
+        ),
+        (
+            JobType::EnhancedDocumentVerification,
+            "0810",
+            Some((C::Approved, true)),
+        ),
+        (
+            JobType::EnhancedDocumentVerification,
+            "0811",
+            Some((C::Rejected, true)),
+        ),
+        (
+            JobType::EnhancedDocumentVerification,
+            "1020",
+            Some((C::Approved, true)),
+        ),
+        (
+            JobType::EnhancedDocumentVerification,
+            "0001",
+            Some((C::Rejected, true)),
+        ),
+        // Unknown for its job type: not guessed from another table.
+        (JobType::EnhancedDocumentVerification, "0840", None),
+        (JobType::SmartSelfieAuthentication, "0810", None),
+        (JobType::BusinessVerification, "0820", None),
+        (JobType::Other(42), "0810", None),
+    ];
+    for (job_type, code, want) in cases {
+        let got = CodeInfo::lookup(code, Some(job_type)).map(|r| (r.category, r.is_final));
+        assert_eq!(got, want, "{code} for job type {}", job_type.code());
+    }
+}
