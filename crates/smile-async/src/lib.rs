@@ -200,78 +200,28 @@ impl WebApi {
         self.inner.config()
     }
 
-    /// Submits an image job (SmartSelfie™ Authentication is job type 2), mirroring the
-    /// official `submit_job(partner_params, image_details, id_info, options)`.
-    ///
-    /// Everything is validated and every image read before the first request. With
-    /// `options.return_job_status` the call polls until the job completes (see
-    /// [`PollPolicy`]) and returns [`JobOutcome::Completed`] — **whose result may not be
-    /// final**: check [`JobOutcome::is_final`]; the final result arrives by callback. Without
-    /// it, the call returns [`JobOutcome::Submitted`] once the upload is done. A job needs a
-    /// callback URL (its own or the client's default) or `return_job_status`.
-    ///
-    /// # Errors
-    /// See [`Error`]. Errors after the job was created carry its `smile_job_id`.
-    pub async fn submit_job(
+    smile_core::__client_calls!(async; .await);
+
+    /// Validates `request` and reads its images, then builds a machine from it: on tokio's
+    /// blocking pool when a runtime is running and the request has files or base64 text (reading
+    /// and the strict base64 check are CPU and I/O work that must not hold a runtime worker).
+    async fn prepared<M: Send + 'static>(
         &self,
-        partner_params: PartnerParams,
-        images: Vec<Image>,
-        id_info: Option<IdInfo>,
-        options: JobOptions,
-    ) -> Result<JobOutcome> {
-        self.submit(SubmitRequest::from_official(
-            partner_params,
-            images,
-            id_info,
-            options,
-        ))
-        .await
-    }
-
-    /// [`submit_job`](Self::submit_job) for a prepared [`SubmitRequest`].
-    ///
-    /// # Errors
-    /// See [`Error`].
-    pub async fn submit(&self, request: SubmitRequest) -> Result<JobOutcome> {
-        let machine = self.prepare(request).await?;
-        self.run(machine).await
-    }
-
-    /// Validates the request and reads its images; on tokio's blocking pool when the request
-    /// has files and a tokio runtime is running.
-    async fn prepare(&self, request: SubmitRequest) -> Result<SubmitJob> {
-        let has_files = request
+        request: SubmitRequest,
+        make: impl FnOnce(&ClientConfig, SubmitRequest) -> Result<M> + Send + 'static,
+    ) -> Result<M> {
+        let heavy = request
             .images
             .iter()
-            .any(|i| matches!(i.source, ImageSource::File(_)));
-        if has_files && let Ok(handle) = tokio::runtime::Handle::try_current() {
+            .any(|i| !matches!(i.source, ImageSource::Bytes(_)));
+        if heavy && let Ok(handle) = tokio::runtime::Handle::try_current() {
             let config = Arc::clone(self.inner.config());
-            return match handle
-                .spawn_blocking(move || SubmitJob::new(&config, request))
-                .await
-            {
+            return match handle.spawn_blocking(move || make(&config, request)).await {
                 Ok(r) => r,
                 Err(_) => Err(Error::InvalidState("image loading was cancelled")),
             };
         }
-        SubmitJob::new(self.config(), request)
-    }
-
-    /// Asks for the status of a job (`POST /job_status`), verifying the response's signature.
-    /// Transient failures are retried per the [`RetryPolicy`]. An incomplete status is a
-    /// normal answer here.
-    ///
-    /// # Errors
-    /// See [`Error`]; [`Error::ResponseSignatureInvalid`] when the response is not signed with
-    /// this partner's key.
-    pub async fn get_job_status(
-        &self,
-        user_id: impl Into<UserId>,
-        job_id: impl Into<JobId>,
-        options: JobStatusOptions,
-    ) -> Result<JobStatusResponse> {
-        self.run(GetJobStatus::new(self.config(), user_id, job_id, options)?)
-            .await
+        make(self.config(), request)
     }
 
     /// Drives any protocol [`Machine`] to completion with this client's transport, clock and

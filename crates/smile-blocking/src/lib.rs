@@ -176,55 +176,16 @@ impl WebApi {
         self.inner.config()
     }
 
-    /// Submits an image job (SmartSelfie™ Authentication is job type 2), mirroring the
-    /// official `submit_job(partner_params, image_details, id_info, options)`.
-    ///
-    /// Everything is validated and every image read before the first request. With
-    /// `options.return_job_status` the call polls until the job completes (see
-    /// [`PollPolicy`]) and returns [`JobOutcome::Completed`] — **whose result may not be
-    /// final**: check [`JobOutcome::is_final`]; the final result arrives by callback. Without
-    /// it, the call returns [`JobOutcome::Submitted`] once the upload is done. A job needs a
-    /// callback URL (its own or the client's default) or `return_job_status`.
-    ///
-    /// # Errors
-    /// See [`Error`]. Errors after the job was created carry its `smile_job_id`.
-    pub fn submit_job(
-        &self,
-        partner_params: PartnerParams,
-        images: Vec<Image>,
-        id_info: Option<IdInfo>,
-        options: JobOptions,
-    ) -> Result<JobOutcome> {
-        self.submit(SubmitRequest::from_official(
-            partner_params,
-            images,
-            id_info,
-            options,
-        ))
-    }
+    smile_core::__client_calls!(;);
 
-    /// [`submit_job`](Self::submit_job) for a prepared [`SubmitRequest`].
-    ///
-    /// # Errors
-    /// See [`Error`].
-    pub fn submit(&self, request: SubmitRequest) -> Result<JobOutcome> {
-        self.run(SubmitJob::new(self.config(), request)?)
-    }
-
-    /// Asks for the status of a job (`POST /job_status`), verifying the response's signature.
-    /// Transient failures are retried per the [`RetryPolicy`]. An incomplete status is a
-    /// normal answer here.
-    ///
-    /// # Errors
-    /// See [`Error`]; [`Error::ResponseSignatureInvalid`] when the response is not signed with
-    /// this partner's key.
-    pub fn get_job_status(
+    /// Validates `request` and reads its images (on the calling thread), then builds a
+    /// machine from it.
+    fn prepared<M>(
         &self,
-        user_id: impl Into<UserId>,
-        job_id: impl Into<JobId>,
-        options: JobStatusOptions,
-    ) -> Result<JobStatusResponse> {
-        self.run(GetJobStatus::new(self.config(), user_id, job_id, options)?)
+        request: SubmitRequest,
+        make: impl FnOnce(&ClientConfig, SubmitRequest) -> Result<M>,
+    ) -> Result<M> {
+        make(self.config(), request)
     }
 
     /// Drives any protocol [`Machine`] to completion with this client's transport, clock and

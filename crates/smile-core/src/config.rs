@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use smile_sign::{Clock, Signer, SystemClock};
-use smile_types::PartnerId;
+use smile_types::{CallbackUrl, PartnerId};
 
 use crate::policy::{PollPolicy, RetryPolicy};
 use crate::server::{BaseUrl, BaseUrlError, Server};
@@ -59,10 +59,12 @@ pub enum ConfigError {
     #[error("base_url: {0}")]
     BaseUrl(#[from] BaseUrlError),
     /// The default callback URL is not an absolute http(s) URL.
-    #[error("default_callback {value:?} is not an absolute http or https URL")]
+    #[error("default_callback {value:?} is not an absolute http or https URL: {reason}")]
     CallbackUrl {
         /// The rejected value.
         value: String,
+        /// What is wrong with it.
+        reason: smile_types::CallbackUrlError,
     },
     /// A timeout is zero.
     #[error("{name} timeout must be greater than zero")]
@@ -99,14 +101,6 @@ pub enum ConfigError {
     HttpClient(#[source] Box<dyn StdError + Send + Sync + 'static>),
 }
 
-/// Checks that `value` is an absolute `http`/`https` URL with a host.
-pub(crate) fn is_valid_callback_url(value: &str) -> bool {
-    match url::Url::parse(value) {
-        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host().is_some(),
-        Err(_) => false,
-    }
-}
-
 /// The validated configuration of a client (built by [`ClientConfigBuilder`]).
 ///
 /// Both `smile_blocking::WebApi` and `smile_async::WebApi` hold one; they differ only in
@@ -116,13 +110,14 @@ pub(crate) fn is_valid_callback_url(value: &str) -> bool {
 pub struct ClientConfig {
     signer: Signer,
     base_url: BaseUrl,
-    default_callback: Option<String>,
+    default_callback: Option<CallbackUrl>,
     timeouts: Timeouts,
     poll_policy: PollPolicy,
     retry_policy: RetryPolicy,
     user_agent: String,
     clock: Arc<dyn Clock>,
     root_certificates_pem: Vec<String>,
+    allow_insecure_upload_url: bool,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -172,7 +167,15 @@ impl ClientConfig {
     /// The default callback URL, used when a job has none of its own.
     #[must_use]
     pub fn default_callback(&self) -> Option<&str> {
-        self.default_callback.as_deref()
+        self.default_callback.as_ref().map(CallbackUrl::as_str)
+    }
+
+    /// Whether an `https` API may hand out a plain-`http` upload URL (default `false`: such a
+    /// job ends with [`Error::InsecureUploadUrl`](crate::Error::InsecureUploadUrl) before any
+    /// image is sent).
+    #[must_use]
+    pub fn allow_insecure_upload_url(&self) -> bool {
+        self.allow_insecure_upload_url
     }
 
     /// The timeouts.
@@ -284,6 +287,7 @@ pub struct ClientConfigBuilder {
     user_agent: String,
     clock: Option<Arc<dyn Clock>>,
     root_certificates_pem: Vec<String>,
+    allow_insecure_upload_url: bool,
 }
 
 impl fmt::Debug for ClientConfigBuilder {
@@ -313,7 +317,18 @@ impl ClientConfigBuilder {
             user_agent: default_user_agent(),
             clock: None,
             root_certificates_pem: Vec::new(),
+            allow_insecure_upload_url: false,
         }
+    }
+
+    /// Lets an `https` API hand out plain-`http` upload URLs (default: refused with
+    /// [`Error::InsecureUploadUrl`](crate::Error::InsecureUploadUrl), since the zip holds the
+    /// selfie and ID images). Only for test servers; a plain-`http` base URL (the emulator)
+    /// needs no opt-out.
+    #[must_use]
+    pub fn allow_insecure_upload_url(mut self, allow: bool) -> Self {
+        self.allow_insecure_upload_url = allow;
+        self
     }
 
     /// The server: [`Server::Sandbox`] (the default), [`Server::Production`] or a custom base URL.
@@ -418,11 +433,15 @@ impl ClientConfigBuilder {
             return Err(ConfigError::EmptyApiKey);
         }
         let server = self.server?;
-        if let Some(cb) = &self.default_callback
-            && !is_valid_callback_url(cb)
-        {
-            return Err(ConfigError::CallbackUrl { value: cb.clone() });
-        }
+        let default_callback = match self.default_callback {
+            None => None,
+            Some(cb) => Some(CallbackUrl::parse(cb.as_str()).map_err(|reason| {
+                ConfigError::CallbackUrl {
+                    value: cb.clone(),
+                    reason,
+                }
+            })?),
+        };
         for (name, d) in [
             ("connect", self.timeouts.connect),
             ("request", self.timeouts.request),
@@ -456,13 +475,14 @@ impl ClientConfigBuilder {
         Ok(ClientConfig {
             signer: Signer::new(self.partner_id, self.api_key),
             base_url,
-            default_callback: self.default_callback,
+            default_callback,
             timeouts: self.timeouts,
             poll_policy: self.poll_policy,
             retry_policy: self.retry_policy,
             user_agent: self.user_agent,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             root_certificates_pem: self.root_certificates_pem,
+            allow_insecure_upload_url: self.allow_insecure_upload_url,
         })
     }
 }
@@ -498,6 +518,14 @@ macro_rules! __forward_config_setters {
         #[must_use]
         pub fn default_callback(mut self, url: impl Into<String>) -> Self {
             self.$field = self.$field.default_callback(url);
+            self
+        }
+
+        /// Lets an `https` API hand out plain-`http` upload URLs (default: refused with
+        /// `Error::InsecureUploadUrl`). Only for test servers.
+        #[must_use]
+        pub fn allow_insecure_upload_url(mut self, allow: bool) -> Self {
+            self.$field = self.$field.allow_insecure_upload_url(allow);
             self
         }
 

@@ -16,23 +16,28 @@ pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 ///
 /// The variants separate what happened, so callers can react precisely:
 ///
-/// | variant | what happened | did a job get created? |
+/// | variant | what happened | may a job exist? ([`job_may_exist`](Self::job_may_exist)) |
 /// |---|---|---|
 /// | [`InvalidInput`](Self::InvalidInput) | local validation failed; **nothing was sent** | no |
 /// | [`Config`](Self::Config) | an invalid client or policy setting | no |
-/// | [`JobAlreadyExists`](Self::JobAlreadyExists) | Smile code 2215: the `job_id` is taken | an earlier one |
-/// | [`Api`](Self::Api) | the server answered with an error status (or a 2xx error body) | `smile_job_id` says |
-/// | [`Transport`](Self::Transport) | no HTTP response (connect, timeout, broken connection) | `smile_job_id` says; on `POST /upload` after connecting, **maybe** |
-/// | [`UnexpectedResponse`](Self::UnexpectedResponse) | a 2xx response that is not what the protocol promises | `smile_job_id` says |
+/// | [`JobAlreadyExists`](Self::JobAlreadyExists) | Smile code 2215: the `job_id` is taken | yes (an earlier one) |
+/// | [`Api`](Self::Api) | the server answered with an error status (or a 2xx error body) | for a job-creating request: **yes**, unless it is a 4xx with a Smile code the API checks before making a job ([`ApiErrorCode::refused_before_job`]); otherwise when `smile_job_id` or `job_exists` says so |
+/// | [`Transport`](Self::Transport) | no HTTP response (connect, timeout, broken connection) | for a job-creating request: **yes** once a connection was made (a DNS or connect failure is no); otherwise `smile_job_id`/`job_exists` |
+/// | [`UnexpectedResponse`](Self::UnexpectedResponse) | a 2xx response that is not what the protocol promises | for a job-creating request: **yes**; otherwise `smile_job_id`/`job_exists` |
+/// | [`InsecureUploadUrl`](Self::InsecureUploadUrl) | an `https` API handed out a plain-`http` upload URL: nothing was uploaded | yes |
 /// | [`UploadFailed`](Self::UploadFailed) | the job exists but the zip `PUT` failed | yes |
-/// | [`ResponseSignatureInvalid`](Self::ResponseSignatureInvalid) | a `job_status` response failed signature verification | yes |
-/// | [`PollTimeout`](Self::PollTimeout) | polling reached its deadline; carries the last status | yes |
+/// | [`ResponseSignatureInvalid`](Self::ResponseSignatureInvalid) | a response failed signature verification | yes |
+/// | [`PollTimeout`](Self::PollTimeout) | polling reached its deadline; carries the last status (and the last failure, e.g. a 429 with its `Retry-After`) | yes |
 /// | [`NoResult`](Self::NoResult) | the job is complete but its `result` is a message, not a result entry | yes |
 /// | [`Package`](Self::Package) | the upload zip could not be built (format limits) | yes |
-/// | [`InvalidState`](Self::InvalidState) | a protocol machine was driven out of order (driver bug) | unknown |
+/// | [`InvalidState`](Self::InvalidState) | a protocol machine was driven out of order (driver bug) | unknown (no) |
 ///
-/// Every error raised after `POST /upload` succeeded carries the `smile_job_id`
-/// ([`smile_job_id`](Self::smile_job_id)).
+/// Any response that carried a `smile_job_id` keeps it in the error, whatever else is wrong with
+/// it, and once a submission has seen a `smile_job_id` or a 2215, every later error of that
+/// submission carries it (`smile_job_id`, or `job_exists` when only the 2215 said so). From an
+/// error whose [`job_may_exist`](Self::job_may_exist) is true, finish the **same** job with the
+/// client's `resume_job` (the same request, `retry: true`), never with a new `job_id`: that
+/// would be a second, billed job.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -48,11 +53,11 @@ pub enum Error {
     #[error("invalid configuration")]
     Config(#[from] ConfigError),
 
-    /// `POST /upload` answered Smile code 2215: a job with this `job_id` already exists. Use a
-    /// new `job_id` for a new attempt, or set `resume_existing_job` to upload to the existing
-    /// job.
+    /// `POST /upload` answered Smile code 2215: a job with this `job_id` already exists. To
+    /// finish that job, call `resume_job` with the same request (or set
+    /// `resume_existing_job`); for a new job, use a new `job_id`.
     #[error(
-        "job_id {job_id} already exists (Smile code 2215): use a new job_id, or set resume_existing_job to upload to the existing job"
+        "job_id {job_id} already exists (Smile code 2215): resume_job with the same request finishes that job; use a new job_id only for a new job"
     )]
     JobAlreadyExists {
         /// The `job_id` that is taken.
@@ -63,7 +68,7 @@ pub enum Error {
 
     /// The server answered with an error: a non-2xx status, or a 2xx body carrying `error`
     /// instead of the expected fields.
-    #[error("{during} failed: {}", api_summary(*.status, .code.as_ref(), .message.as_deref(), .smile_job_id.as_ref()))]
+    #[error("{during} failed: {}", api_summary(*.status, .code.as_ref(), .message.as_deref(), .smile_job_id.as_ref(), *.job_exists))]
     Api {
         /// The call that failed.
         during: RequestKind,
@@ -75,17 +80,22 @@ pub enum Error {
         message: Option<String>,
         /// The raw body text (lossy UTF-8, at most [`MAX_ERROR_BODY_BYTES`]).
         body: String,
-        /// The job, when the error came after `POST /upload` succeeded.
+        /// The job: known from this response or an earlier one of the same submission.
         smile_job_id: Option<SmileJobId>,
+        /// An earlier response of the same submission said the job exists (a 2215) though
+        /// its `smile_job_id` is not known.
+        job_exists: bool,
     },
 
     /// No HTTP response was received.
-    #[error("{during} got no response{}", transport_context(*.during, .smile_job_id.as_ref(), .source))]
+    #[error("{during} got no response{}", transport_context(*.during, .smile_job_id.as_ref(), *.job_exists, .source))]
     Transport {
         /// The call that failed.
         during: RequestKind,
-        /// The job, when the failure came after `POST /upload` succeeded.
+        /// The job, when an earlier response of the same submission gave it.
         smile_job_id: Option<SmileJobId>,
+        /// An earlier response of the same submission said the job exists (a 2215).
+        job_exists: bool,
         /// The transport's failure.
         #[source]
         source: TransportFailure,
@@ -93,7 +103,7 @@ pub enum Error {
 
     /// A 2xx response that does not hold what the protocol promises (not JSON, a required
     /// field missing, an unusable upload URL).
-    #[error("{during} returned an unexpected response (HTTP {status}): {problem}{}", job_suffix(.smile_job_id.as_ref()))]
+    #[error("{during} returned an unexpected response (HTTP {status}): {problem}{}", job_known(.smile_job_id.as_ref(), *.job_exists))]
     UnexpectedResponse {
         /// The call.
         during: RequestKind,
@@ -103,13 +113,30 @@ pub enum Error {
         problem: String,
         /// The raw body text (lossy UTF-8, at most [`MAX_ERROR_BODY_BYTES`]).
         body: String,
-        /// The job, when the response came after `POST /upload` succeeded.
+        /// The job: from this response (even a broken one that still carried it) or an
+        /// earlier one of the same submission.
         smile_job_id: Option<SmileJobId>,
+        /// An earlier response of the same submission said the job exists (a 2215).
+        job_exists: bool,
+    },
+
+    /// The API base is `https` but `POST /upload` handed out a plain-`http` upload URL: the
+    /// selfie and the ID images would travel in clear text, so nothing was uploaded. The job
+    /// exists. [`ClientConfigBuilder::allow_insecure_upload_url`](crate::ClientConfigBuilder::allow_insecure_upload_url)
+    /// permits it (plain-http test servers behind an https front).
+    #[error(
+        "job {smile_job_id} (job_id {job_id}): the https API handed out a plain-http upload URL; nothing was uploaded (resume_job finishes this job; allow_insecure_upload_url permits such URLs)"
+    )]
+    InsecureUploadUrl {
+        /// The job created by `POST /upload`.
+        smile_job_id: SmileJobId,
+        /// The partner's job id.
+        job_id: JobId,
     },
 
     /// The job exists on the server (`POST /upload` succeeded) but the zip could not be
-    /// uploaded. Resubmit with the same `job_id` and `resume_existing_job` to try again.
-    #[error("upload of job {smile_job_id} (job_id {job_id}) failed: {}", upload_summary(*.status, .body, .source.as_deref()))]
+    /// uploaded. `resume_job` with the same request finishes the same job.
+    #[error("upload of job {smile_job_id} (job_id {job_id}) failed: {}; resume_job with the same request finishes this job", upload_summary(*.status, .body, .source.as_deref()))]
     UploadFailed {
         /// The job created by `POST /upload`.
         smile_job_id: SmileJobId,
@@ -125,10 +152,11 @@ pub enum Error {
         source: Option<Box<TransportFailure>>,
     },
 
-    /// A `job_status` response failed signature verification ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks)). The status
-    /// was not used and the request was not retried: a forged or corrupted status is not a
-    /// transient failure.
-    #[error("job_status response for job_id {job_id}{} has an invalid signature", job_suffix(.smile_job_id.as_ref()))]
+    /// A signed response (`job_status`, or an Enhanced KYC / business verification result
+    /// that carries a signature) failed verification ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks)).
+    /// The response was not used and the request was not retried: a forged or corrupted answer
+    /// is not a transient failure.
+    #[error("response for job_id {job_id}{} has an invalid signature", job_suffix(.smile_job_id.as_ref()))]
     ResponseSignatureInvalid {
         /// The job, when known.
         smile_job_id: Option<SmileJobId>,
@@ -142,7 +170,7 @@ pub enum Error {
     /// Polling reached its deadline (or `max_polls`) before the job completed. The job is
     /// still running: its result will reach the callback, or ask again with
     /// `get_job_status`.
-    #[error("job {smile_job_id} (job_id {job_id}) did not complete within {elapsed:?} ({polls} polls){}", last_status_summary(.last_status.as_deref()))]
+    #[error("job {smile_job_id} (job_id {job_id}) did not complete within {} ({polls} polls){}{}", seconds(*.elapsed), last_status_summary(.last_status.as_deref()), last_failure_summary(.last_failure.as_deref(), *.retry_after))]
     PollTimeout {
         /// The job.
         smile_job_id: SmileJobId,
@@ -154,6 +182,11 @@ pub enum Error {
         elapsed: Duration,
         /// The last verified (incomplete) status, if any poll succeeded.
         last_status: Option<Box<JobStatusResponse>>,
+        /// The failure of the last poll, when it failed (e.g. HTTP 429 rate limited, or a 5xx,
+        /// that outlasted the deadline).
+        last_failure: Option<Box<Error>>,
+        /// The `Retry-After` of the last failed poll, when it had one.
+        retry_after: Option<Duration>,
     },
 
     /// `job_status` says the job is complete, but `result` is a message (or absent) instead
@@ -196,6 +229,7 @@ impl Error {
             | Self::UnexpectedResponse { smile_job_id, .. }
             | Self::ResponseSignatureInvalid { smile_job_id, .. } => smile_job_id.as_ref(),
             Self::UploadFailed { smile_job_id, .. }
+            | Self::InsecureUploadUrl { smile_job_id, .. }
             | Self::PollTimeout { smile_job_id, .. }
             | Self::NoResult { smile_job_id, .. }
             | Self::Package { smile_job_id, .. } => Some(smile_job_id),
@@ -225,20 +259,47 @@ impl Error {
         }
     }
 
-    /// Whether the job may exist on the server although this call failed: any error after
-    /// `POST /upload` succeeded, and a transport failure of `POST /upload` itself once a
-    /// connection was established (the request may have reached the server). Resubmit such a job with the same `job_id` and
-    /// `resume_existing_job`, never with a new `job_id` (that would be a second, billed job).
+    /// Whether a job may exist on the server although this call failed (the table on
+    /// [`Error`]). One rule: for a request that can create a job ([`RequestKind::creates_job`]),
+    /// only a refusal the API documents as made before any job (a 4xx with a code of
+    /// [`ApiErrorCode::refused_before_job`]) or a request that never left (no connection:
+    /// DNS or connect failure) says no; anything else after the request may have reached the
+    /// server says yes. Any error that knows the job (`smile_job_id`, or a 2215 seen) says yes.
+    ///
+    /// When true, finish the job with the client's `resume_job` (the same request, `retry:
+    /// true`) or look at it with `get_job_status`; never resubmit with a new `job_id` (that
+    /// would be a second, billed job).
     #[must_use]
     pub fn job_may_exist(&self) -> bool {
+        if self.smile_job_id().is_some() {
+            return true;
+        }
         match self {
             Self::Transport {
-                during: RequestKind::PrepUpload,
+                during,
                 source,
+                job_exists,
                 ..
-            } => source.kind() != TransportFailureKind::Connect,
-            Self::JobAlreadyExists { .. } => true,
-            _ => self.smile_job_id().is_some(),
+            } => {
+                *job_exists
+                    || (during.creates_job() && source.kind() != TransportFailureKind::Connect)
+            }
+            Self::Api {
+                during,
+                status,
+                code,
+                job_exists,
+                ..
+            } => {
+                let refused = status.is_client_error()
+                    && code.as_ref().is_some_and(ApiErrorCode::refused_before_job);
+                *job_exists || (during.creates_job() && !refused)
+            }
+            Self::UnexpectedResponse {
+                during, job_exists, ..
+            } => *job_exists || during.creates_job(),
+            Self::JobAlreadyExists { .. } | Self::ResponseSignatureInvalid { .. } => true,
+            _ => false,
         }
     }
 
@@ -258,6 +319,15 @@ fn job_suffix(id: Option<&SmileJobId>) -> String {
     id.map(|id| format!(" (job {id})")).unwrap_or_default()
 }
 
+/// The job, or that a 2215 said it exists.
+fn job_known(id: Option<&SmileJobId>, job_exists: bool) -> String {
+    match id {
+        Some(_) => job_suffix(id),
+        None if job_exists => " (the job exists: Smile code 2215)".to_owned(),
+        None => String::new(),
+    }
+}
+
 fn message_suffix(m: Option<&str>) -> String {
     m.map(|m| format!(": server said {m:?}"))
         .unwrap_or_default()
@@ -268,6 +338,7 @@ fn api_summary(
     code: Option<&ApiErrorCode>,
     message: Option<&str>,
     id: Option<&SmileJobId>,
+    job_exists: bool,
 ) -> String {
     let mut s = format!("HTTP {status}");
     if let Some(c) = code {
@@ -277,23 +348,51 @@ fn api_summary(
         Some(m) => s.push_str(&format!(": {m}")),
         None => s.push_str(" (no error message in the body)"),
     }
-    s.push_str(&job_suffix(id));
+    s.push_str(&job_known(id, job_exists));
     s
 }
 
 fn transport_context(
     during: RequestKind,
     id: Option<&SmileJobId>,
+    job_exists: bool,
     source: &TransportFailure,
 ) -> String {
-    if during == RequestKind::PrepUpload && id.is_none() {
+    if id.is_some() || job_exists {
+        return job_known(id, job_exists);
+    }
+    if during.creates_job() {
         if source.kind() == TransportFailureKind::Connect {
             return " (no connection was established, so no job was created)".to_owned();
         }
-        " (the job may have been created: resubmit with the same job_id and resume_existing_job, not a new job_id)".to_owned()
-    } else {
-        job_suffix(id)
+        return if during == RequestKind::PrepUpload {
+            " (the job may have been created: resume_job with the same request finishes it; a new job_id would be a second, billed job)".to_owned()
+        } else {
+            " (the job may have been created: get_job_status with the same user_id and job_id shows it; a new job_id would be a second, billed job)".to_owned()
+        };
     }
+    String::new()
+}
+
+/// `88.1 s`, as people write durations.
+pub(crate) fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn last_failure_summary(failure: Option<&Error>, retry_after: Option<Duration>) -> String {
+    let Some(e) = failure else {
+        return String::new();
+    };
+    let rate_limited = e.status() == Some(StatusCode::TOO_MANY_REQUESTS);
+    let mut s = if rate_limited {
+        "; the last poll was rate limited (HTTP 429)".to_owned()
+    } else {
+        format!("; the last poll failed: {e}")
+    };
+    if let Some(ra) = retry_after {
+        s.push_str(&format!(", Retry-After {}", seconds(ra)));
+    }
+    s
 }
 
 fn upload_summary(

@@ -80,10 +80,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod client_calls;
 mod config;
 mod driver;
+pub mod endpoint;
 mod error;
-mod machine;
+pub mod machine;
 mod outcome;
 mod policy;
 pub mod requests;
@@ -97,19 +99,26 @@ pub use config::{
     default_user_agent,
 };
 pub use driver::{Driver, DriverBuilder};
+pub use endpoint::{Endpoint, JobStatusOptions};
 pub use error::{Error, MAX_ERROR_BODY_BYTES};
-pub use machine::{GetJobStatus, JobStatusOptions, Machine, Step, SubmitJob};
+pub use machine::{
+    Call, CreateJob, CreatedJob, Machine, Step, SubmitJob, UploadJob, WaitForResult,
+};
+
+/// The `get_job_status` call: the generic [`Call`] machine on the [`endpoint::JobStatus`]
+/// endpoint.
+pub type GetJobStatus = Call<endpoint::JobStatus>;
 pub use outcome::{JobOutcome, Summary};
 pub use policy::{PollPolicy, RetryPolicy, is_transient_status, parse_retry_after, retry_after_of};
-pub use responses::{api_error, parse_job_status, parse_prep_upload};
+pub use responses::{api_error, parse_job_status, parse_prep_upload, scan_smile_job_id};
 pub use server::{
     BaseUrl, BaseUrlError, BaseUrlProblem, PRODUCTION_BASE_URL, SANDBOX_BASE_URL, Server,
     ServerError,
 };
 pub use transport::{
-    AsyncTransport, HttpRequest, HttpResponse, MAX_RESPONSE_BODY_BYTES, RequestKind,
-    RequestTimeout, Transport, TransportFailure, TransportFailureKind, caused_by, request_kind,
-    request_target, request_timeout,
+    AsyncTransport, EndpointInfo, EndpointMethod, HttpRequest, HttpResponse,
+    MAX_RESPONSE_BODY_BYTES, RequestKind, RequestTimeout, Transport, TransportFailure,
+    TransportFailureKind, caused_by, request_kind, request_target, request_timeout,
 };
 
 /// The random-number generator used for retry jitter (re-exported for [`RetryPolicy::backoff`]).
@@ -129,21 +138,27 @@ pub use smile_sign::{Clock, FixedClock, SystemClock};
 /// assert_eq!(params.job_type.code(), 2);
 /// ```
 pub mod prelude {
+    pub use crate::endpoint::{
+        AsyncAcknowledgement, AsyncBusinessVerification, AsyncIdVerification, BankCode,
+        BusinessVerification, CountryDocuments, IdVerification, IdVerificationResult, JobStatus,
+        Services, ServicesList, ValidDocuments, ValidDocumentsList, WebProduct, WebToken,
+        WebTokenRequest,
+    };
     pub use crate::{
-        AsyncTransport, BaseUrl, ClientConfig, ConfigError, Error, GetJobStatus, HttpRequest,
-        HttpResponse, JobOutcome, JobStatusOptions, Machine, PollPolicy, RequestKind, RetryPolicy,
-        SecretString, Server, Step, SubmitJob, Timeouts, Transport, TransportFailure,
-        TransportFailureKind,
+        AsyncTransport, BaseUrl, Call, ClientConfig, ConfigError, CreateJob, CreatedJob, Endpoint,
+        Error, GetJobStatus, HttpRequest, HttpResponse, JobOutcome, JobStatusOptions, Machine,
+        PollPolicy, RequestKind, RetryPolicy, SecretString, Server, Step, SubmitJob, Timeouts,
+        Transport, TransportFailure, TransportFailureKind, UploadJob, WaitForResult,
     };
     pub use smile_package::{Image, ImageSource, SubmitRequest};
     pub use smile_sign::{
         CallbackError, CallbackVerifier, Clock, FixedClock, Signer, SystemClock, VerifiedCallback,
     };
     pub use smile_types::{
-        ActionKey, ActionResult, Actions, Callback, IdInfo, ImageKind, ImageLinks, Interpretation,
-        JobId, JobOptions, JobResult, JobStatusResponse, JobType, PartnerId, PartnerParams,
-        Problem, ProblemCode, Problems, ResultCategory, ResultCode, ResultEntry, SmileJobId,
-        UserId,
+        ActionKey, ActionResult, Actions, Callback, CallbackUrl, IdInfo, ImageKind, ImageLinks,
+        Interpretation, JobId, JobOptions, JobResult, JobSpec, JobStatusResponse, JobType,
+        PartnerId, PartnerParams, Problem, ProblemCode, Problems, ResultCategory, ResultCode,
+        ResultEntry, SmileJobId, UserId,
     };
 }
 

@@ -37,7 +37,7 @@ pub struct PrepUploadParams<'a> {
     pub signed: &'a SignedTimestamp,
 }
 
-fn to_vec(map: &Map<String, Value>) -> Vec<u8> {
+pub(crate) fn to_vec(map: &Map<String, Value>) -> Vec<u8> {
     // Serializing a Map of plain JSON values cannot fail; fall back to an empty object rather
     // than panic.
     serde_json::to_vec(map).unwrap_or_else(|_| b"{}".to_vec())
@@ -143,6 +143,28 @@ pub fn json_post(
         .header(CONTENT_LENGTH, body.len())
         .header(USER_AGENT, HeaderValue::from_str(user_agent).ok()?)
         .body(body)
+        .ok()?;
+    req.extensions_mut().insert(kind);
+    req.extensions_mut().insert(RequestTimeout(timeout));
+    Some(req)
+}
+
+/// A `GET` to `{base}/{path}` with `Accept: application/json` and `User-Agent`, no body,
+/// tagged like [`json_post`]. `None` as for [`json_post`].
+#[must_use]
+pub fn get_request(
+    base: &BaseUrl,
+    path: &str,
+    user_agent: &str,
+    kind: RequestKind,
+    timeout: Duration,
+) -> Option<HttpRequest> {
+    let mut req = http::Request::builder()
+        .method(Method::GET)
+        .uri(base.endpoint(path))
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(USER_AGENT, HeaderValue::from_str(user_agent).ok()?)
+        .body(Vec::new())
         .ok()?;
     req.extensions_mut().insert(kind);
     req.extensions_mut().insert(RequestTimeout(timeout));

@@ -8,14 +8,93 @@ use smile_types::{ErrorBody, JobId, JobStatusResponse, PrepUploadResponse, Smile
 use crate::error::{Error, bounded_text};
 use crate::transport::{HttpResponse, RequestKind};
 
+/// What a submission (or call) already knows about its job when a response comes: the
+/// `smile_job_id` an earlier response gave, and whether a 2215 said the job exists. Every
+/// error built from a response carries it, plus any `smile_job_id` the response itself holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) smile_job_id: Option<SmileJobId>,
+    pub(crate) job_exists: bool,
+}
+
+impl Seen {
+    pub(crate) fn id(id: Option<&SmileJobId>) -> Self {
+        Self {
+            smile_job_id: id.cloned(),
+            job_exists: false,
+        }
+    }
+
+    /// The known id, else one the body carries (even a body that is otherwise unusable).
+    fn with_body(&self, body: &[u8]) -> Option<SmileJobId> {
+        self.smile_job_id
+            .clone()
+            .or_else(|| scan_smile_job_id(body))
+    }
+}
+
+/// The `smile_job_id` (or `SmileJobID`) a response body carries: from the JSON object when it
+/// parses, else from the text (a body cut short still shows it), else `None`. Only digits are
+/// taken, so nothing else of the body can leak into an id.
+#[must_use]
+pub fn scan_smile_job_id(body: &[u8]) -> Option<SmileJobId> {
+    let digits = |s: &str| {
+        (!s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| SmileJobId::new(s))
+    };
+    if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(body) {
+        for key in ["smile_job_id", "SmileJobID"] {
+            match m.get(key) {
+                Some(Value::String(s)) => return digits(s),
+                Some(Value::Number(n)) => return digits(&n.to_string()),
+                _ => {}
+            }
+        }
+        if let Some(Value::Object(r)) = m.get("result")
+            && let Some(Value::String(s)) = r.get("SmileJobID")
+        {
+            return digits(s);
+        }
+        return None;
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_SCAN)]);
+    for key in ["\"smile_job_id\"", "\"SmileJobID\""] {
+        let Some(at) = text.find(key) else { continue };
+        let rest = text[at + key.len()..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix('"').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        // A number cut at the end of the text may be incomplete: only take it when something
+        // follows it.
+        if end < rest.len()
+            && let Some(id) = digits(&rest[..end])
+        {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// How much of a body [`scan_smile_job_id`] reads as text.
+const MAX_SCAN: usize = 64 * 1024;
+
 /// Builds [`Error::Api`] from an error response (any status; the body may be JSON with
-/// `error`/`message`/`code`, or not JSON at all).
+/// `error`/`message`/`code`, or not JSON at all). A `smile_job_id` in the body is kept.
 #[must_use]
 pub fn api_error(
     during: RequestKind,
     response: &HttpResponse,
     smile_job_id: Option<&SmileJobId>,
 ) -> Error {
+    api_error_seen(during, response, &Seen::id(smile_job_id))
+}
+
+pub(crate) fn api_error_seen(during: RequestKind, response: &HttpResponse, seen: &Seen) -> Error {
     let body = response.body();
     let parsed = ErrorBody::from_json(body).ok();
     Error::Api {
@@ -24,30 +103,32 @@ pub fn api_error(
         code: parsed.as_ref().and_then(ErrorBody::api_code),
         message: parsed.as_ref().and_then(ErrorBody::text).map(str::to_owned),
         body: bounded_text(body),
-        smile_job_id: smile_job_id.cloned(),
+        smile_job_id: seen.with_body(body),
+        job_exists: seen.job_exists,
     }
 }
 
-fn unexpected(
+pub(crate) fn unexpected(
     during: RequestKind,
     response: &HttpResponse,
     problem: impl Into<String>,
-    smile_job_id: Option<&SmileJobId>,
+    seen: &Seen,
 ) -> Error {
     Error::UnexpectedResponse {
         during,
         status: response.status(),
         problem: problem.into(),
         body: bounded_text(response.body()),
-        smile_job_id: smile_job_id.cloned(),
+        smile_job_id: seen.with_body(response.body()),
+        job_exists: seen.job_exists,
     }
 }
 
 /// The JSON object of a 2xx body, or the error that describes why there is none.
-fn object_of(
+pub(crate) fn object_of(
     during: RequestKind,
     response: &HttpResponse,
-    smile_job_id: Option<&SmileJobId>,
+    seen: &Seen,
 ) -> Result<Map<String, Value>, Error> {
     match serde_json::from_slice::<Value>(response.body()) {
         Ok(Value::Object(m)) => Ok(m),
@@ -55,25 +136,20 @@ fn object_of(
             during,
             response,
             "the body is JSON but not an object",
-            smile_job_id,
+            seen,
         )),
-        Err(_) => Err(unexpected(
-            during,
-            response,
-            "the body is not JSON",
-            smile_job_id,
-        )),
+        Err(_) => Err(unexpected(during, response, "the body is not JSON", seen)),
     }
 }
 
 /// A 2xx body that carries `error` (or `success: false`) and lacks `required` is an API error
 /// ([protocol §2.2](smile_types::protocol#22-responses-and-http-status): the official SDKs return such bodies as success).
-fn error_in_success(
+pub(crate) fn error_in_success(
     during: RequestKind,
     response: &HttpResponse,
     map: &Map<String, Value>,
     required: &str,
-    smile_job_id: Option<&SmileJobId>,
+    seen: &Seen,
 ) -> Option<Error> {
     if map.contains_key(required) {
         return None;
@@ -85,7 +161,8 @@ fn error_in_success(
         code: eb.api_code(),
         message: eb.text().map(str::to_owned),
         body: bounded_text(response.body()),
-        smile_job_id: smile_job_id.cloned(),
+        smile_job_id: seen.with_body(response.body()),
+        job_exists: seen.job_exists,
     })
 }
 
@@ -101,13 +178,19 @@ pub fn parse_prep_upload(
     response: &HttpResponse,
     smile_job_id: Option<&SmileJobId>,
 ) -> Result<PrepUploadResponse, Error> {
+    parse_prep_upload_seen(response, &Seen::id(smile_job_id))
+}
+
+pub(crate) fn parse_prep_upload_seen(
+    response: &HttpResponse,
+    seen: &Seen,
+) -> Result<PrepUploadResponse, Error> {
     let during = RequestKind::PrepUpload;
-    let map = object_of(during, response, smile_job_id)?;
-    if let Some(e) = error_in_success(during, response, &map, "upload_url", smile_job_id) {
+    let map = object_of(during, response, seen)?;
+    if let Some(e) = error_in_success(during, response, &map, "upload_url", seen) {
         return Err(e);
     }
-    PrepUploadResponse::from_map(map)
-        .map_err(|e| unexpected(during, response, e.to_string(), smile_job_id))
+    PrepUploadResponse::from_map(map).map_err(|e| unexpected(during, response, e.to_string(), seen))
 }
 
 /// Parses and **verifies** a 2xx `POST /job_status` response ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks), §7.2).
@@ -123,8 +206,9 @@ pub fn parse_job_status(
     smile_job_id: Option<&SmileJobId>,
 ) -> Result<JobStatusResponse, Error> {
     let during = RequestKind::JobStatus;
-    let map = object_of(during, response, smile_job_id)?;
-    if let Some(e) = error_in_success(during, response, &map, "job_complete", smile_job_id) {
+    let seen = Seen::id(smile_job_id);
+    let map = object_of(during, response, &seen)?;
+    if let Some(e) = error_in_success(during, response, &map, "job_complete", &seen) {
         return Err(e);
     }
     if let Err(source) = signer.verify_object(&map) {

@@ -32,6 +32,9 @@ pub enum RequestKind {
     Upload,
     /// `POST {base}/job_status` (a poll or a `get_job_status` call).
     JobStatus,
+    /// A single-request call of the endpoint layer ([`Endpoint`](crate::Endpoint)): Enhanced
+    /// KYC, business verification, the web token, the lookups.
+    Call(&'static EndpointInfo),
 }
 
 impl RequestKind {
@@ -42,6 +45,77 @@ impl RequestKind {
             Self::PrepUpload => "POST /upload",
             Self::Upload => "PUT upload_url",
             Self::JobStatus => "POST /job_status",
+            Self::Call(info) => info.name,
+        }
+    }
+
+    /// Whether this request can create a job on the server (`POST /upload`, Enhanced KYC and
+    /// business verification, sync and async). A failure of such a request leaves a job
+    /// behind unless the server refused it before making one ([`Error::job_may_exist`](crate::Error::job_may_exist)).
+    #[must_use]
+    pub fn creates_job(self) -> bool {
+        match self {
+            Self::PrepUpload => true,
+            Self::Upload | Self::JobStatus => false,
+            Self::Call(info) => info.creates_job,
+        }
+    }
+
+    /// Whether sending this request twice has the effect of sending it once, so a transient
+    /// failure may be retried ([protocol §2.4](smile_types::protocol#24-timeouts-and-retries-our-sdk)).
+    #[must_use]
+    pub fn is_idempotent(self) -> bool {
+        match self {
+            Self::PrepUpload => false,
+            Self::Upload | Self::JobStatus => true,
+            Self::Call(info) => info.idempotent,
+        }
+    }
+}
+
+/// The HTTP method of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndpointMethod {
+    /// `GET`: no body, no signature.
+    Get,
+    /// `POST` with a signed JSON body.
+    Post,
+}
+
+/// What a single-request endpoint is: its method and path, whether it may be retried and
+/// whether it can create a job. Each endpoint of the endpoint layer has one, as a `static`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct EndpointInfo {
+    /// `METHOD /path`, for messages (`POST /id_verification`).
+    pub name: &'static str,
+    /// The method.
+    pub method: EndpointMethod,
+    /// The path under the base URL (`id_verification`).
+    pub path: &'static str,
+    /// Whether a transient failure may be retried (sending it twice is harmless).
+    pub idempotent: bool,
+    /// Whether the request can create a job (it is then never retried).
+    pub creates_job: bool,
+}
+
+impl EndpointInfo {
+    /// An endpoint description; `creates_job` implies not idempotent.
+    #[must_use]
+    pub const fn new(
+        name: &'static str,
+        method: EndpointMethod,
+        path: &'static str,
+        idempotent: bool,
+        creates_job: bool,
+    ) -> Self {
+        Self {
+            name,
+            method,
+            path,
+            idempotent: idempotent && !creates_job,
+            creates_job,
         }
     }
 }

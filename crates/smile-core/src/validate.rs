@@ -29,9 +29,7 @@
 //! );
 //! ```
 
-use smile_types::{IdInfo, PartnerParams, ProblemCode, Problems};
-
-use crate::config::is_valid_callback_url;
+use smile_types::{IdInfo, PartnerParams, ProblemCode, Problems, check_callback_url, check_ids};
 
 /// Whether a call returns its result in the response (`Sync`) or by callback (`Async`, the
 /// `/async_…` endpoints, which need a callback URL).
@@ -130,7 +128,7 @@ pub fn web_token(
     callback: Callback<'_>,
 ) -> Result<(), Problems> {
     let mut problems = Problems::new();
-    ids(user_id, job_id, &mut problems);
+    check_ids(user_id, job_id, &mut problems);
     if product.trim().is_empty() {
         problems.add(
             ProblemCode::ProductMissing,
@@ -150,7 +148,7 @@ fn id_lookup(
     call: &str,
 ) -> Result<(), Problems> {
     let mut problems = Problems::new();
-    ids(pp.user_id.as_str(), pp.job_id.as_str(), &mut problems);
+    check_ids(pp.user_id.as_str(), pp.job_id.as_str(), &mut problems);
     match info.country.as_deref().filter(|c| !c.trim().is_empty()) {
         None => problems.add(
             ProblemCode::CountryMissing,
@@ -192,23 +190,6 @@ fn blank(s: Option<&str>) -> bool {
     s.is_none_or(|s| s.trim().is_empty())
 }
 
-fn ids(user_id: &str, job_id: &str, problems: &mut Problems) {
-    if user_id.trim().is_empty() {
-        problems.add(
-            ProblemCode::UserIdMissing,
-            "partner_params.user_id",
-            "user_id is empty: Please make sure that user_id is included in the partner params",
-        );
-    }
-    if job_id.trim().is_empty() {
-        problems.add(
-            ProblemCode::JobIdMissing,
-            "partner_params.job_id",
-            "job_id is empty: Please make sure that job_id is included in the partner params",
-        );
-    }
-}
-
 fn callback_needed(callback: Callback<'_>, call: &str, problems: &mut Problems) {
     match callback.effective() {
         None => problems.add(
@@ -219,12 +200,9 @@ fn callback_needed(callback: Callback<'_>, call: &str, problems: &mut Problems) 
                  one for the call or set the client's default_callback"
             ),
         ),
-        Some(url) if !is_valid_callback_url(url) => problems.add(
-            ProblemCode::CallbackInvalidUrl,
-            "callback_url",
-            format!("callback URL {url:?} is not an absolute http or https URL"),
-        ),
-        Some(_) => {}
+        Some(url) => {
+            check_callback_url("callback_url", url, problems);
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
+use smile_core::endpoint::JobStatus;
 use smile_core::{
     ClientConfig, Error, GetJobStatus, HttpRequest, HttpResponse, JobOutcome, JobStatusOptions,
     Machine, PollPolicy, RequestKind, RetryPolicy, Step, SubmitJob, TransportFailure,
@@ -430,6 +431,7 @@ fn deadline_reached_returns_the_last_status() {
         polls,
         elapsed,
         last_status,
+        ..
     } = &err
     else {
         panic!("{err:?}")
@@ -702,32 +704,73 @@ fn prep_upload_errors() {
                 401,
                 r#"{"code":"2205","error":"You're not authorized to do that."}"#,
             ),
-            |e| matches!(e, Error::Api { status, code: Some(c), .. } if *status == 401 && c.as_str() == "2205"),
+            // Refused before any job (a documented 4xx code): no job.
+            |e| {
+                matches!(e, Error::Api { status, code: Some(c), .. } if *status == 401 && c.as_str() == "2205")
+                    && !e.job_may_exist()
+            },
         ),
         (
             resp(400, r#"{"code":"2210","error":"No enrolled user found"}"#),
-            |e| e.code() == Some("2210"),
+            |e| e.code() == Some("2210") && !e.job_may_exist(),
         ),
         (
+            // A 4xx without a Smile code (a gateway, a proxy): the job may exist.
             resp(403, r#"{"error":"Forbidden"}"#),
-            |e| matches!(e, Error::Api { code: None, message: Some(m), .. } if m == "Forbidden"),
+            |e| {
+                matches!(e, Error::Api { code: None, message: Some(m), .. } if m == "Forbidden")
+                    && e.job_may_exist()
+            },
         ),
         (
             resp(
                 504,
                 "<html><body><h1>504 Gateway Time-out</h1></body></html>",
             ),
-            |e| matches!(e, Error::Api { code: None, message: None, body, .. } if body.contains("504 Gateway")),
+            |e| {
+                matches!(e, Error::Api { code: None, message: None, body, .. } if body.contains("504 Gateway"))
+                    && e.job_may_exist()
+            },
         ),
         (
             resp(200, r#"{"error":"System Error","code":"2201"}"#),
             |e| {
-                matches!(e, Error::Api { status, .. } if *status == 200) && e.code() == Some("2201")
+                matches!(e, Error::Api { status, .. } if *status == 200)
+                    && e.code() == Some("2201")
+                    && e.job_may_exist()
             },
         ),
         (
+            // A 2xx that lacks upload_url but names the job: the id is kept.
             resp(200, r#"{"smile_job_id":"1"}"#),
-            |e| matches!(e, Error::UnexpectedResponse { problem, smile_job_id: None, .. } if problem.contains("upload_url")),
+            |e| {
+                matches!(e, Error::UnexpectedResponse { problem, smile_job_id: Some(id), .. } if problem.contains("upload_url") && id.as_str() == "1")
+                    && e.job_may_exist()
+            },
+        ),
+        (
+            // A body cut short: the id it showed is kept.
+            resp(
+                200,
+                r#"{"upload_url":"https://u.example/x?sig=1","smile_job_id":"0000000042","ref_"#,
+            ),
+            |e| {
+                matches!(e, Error::UnexpectedResponse { smile_job_id: Some(id), .. } if id.as_str() == "0000000042")
+                    && e.job_may_exist()
+            },
+        ),
+        (
+            // A 5xx after the server made the job (a gateway 502): the job may exist.
+            resp(502, "Bad Gateway"),
+            |e| {
+                matches!(
+                    e,
+                    Error::Api {
+                        smile_job_id: None,
+                        ..
+                    }
+                ) && e.job_may_exist()
+            },
         ),
         (
             resp(
@@ -847,7 +890,8 @@ fn job_already_exists_without_resume() {
             .starts_with("Job already exists")
     );
     assert_eq!(err.code(), Some("2215"));
-    assert!(err.to_string().contains("resume_existing_job"));
+    assert!(err.to_string().contains("resume_job"), "{err}");
+    assert!(err.job_may_exist());
 }
 
 #[test]
@@ -1300,7 +1344,11 @@ fn absurd_retry_after_ends_polling_with_a_timeout() {
         )
         .build()
         .unwrap();
-    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let m = GetJobStatus::new(
+        &config,
+        JobStatus::new("u", "j", JobStatusOptions::default()),
+    )
+    .unwrap();
     let run = drive_clock(
         m,
         t0(),
@@ -1319,7 +1367,11 @@ fn get_job_status_verifies_and_retries() {
         .retry_policy(RetryPolicy::default().without_jitter())
         .build()
         .unwrap();
-    let m = GetJobStatus::new(&config, "user-0001", "job-0004", JobStatusOptions::all()).unwrap();
+    let m = GetJobStatus::new(
+        &config,
+        JobStatus::new("user-0001", "job-0004", JobStatusOptions::all()),
+    )
+    .unwrap();
     let run = run_scripted(
         m,
         [
@@ -1359,12 +1411,20 @@ fn get_job_status_verifies_and_retries() {
     );
 
     // Incomplete is a normal answer here.
-    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let m = GetJobStatus::new(
+        &config,
+        JobStatus::new("u", "j", JobStatusOptions::default()),
+    )
+    .unwrap();
     let run = run_scripted(m, [incomplete()]);
     assert!(!run.result.unwrap().is_complete());
 
     // Bad signature: an error, not retried.
-    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let m = GetJobStatus::new(
+        &config,
+        JobStatus::new("u", "j", JobStatusOptions::default()),
+    )
+    .unwrap();
     let run = run_scripted(
         m,
         [resp(
@@ -1382,12 +1442,20 @@ fn get_job_status_verifies_and_retries() {
     assert_eq!(run.sent.len(), 1);
 
     // Retries exhausted.
-    let m = GetJobStatus::new(&config, "u", "j", JobStatusOptions::default()).unwrap();
+    let m = GetJobStatus::new(
+        &config,
+        JobStatus::new("u", "j", JobStatusOptions::default()),
+    )
+    .unwrap();
     let run = run_scripted(m, [resp(500, ""), resp(500, ""), resp(503, "last")]);
     assert!(matches!(run.result, Err(Error::Api { status, .. }) if status == 503));
 
     // Empty ids: nothing sent.
-    let err = GetJobStatus::new(&config, "", " ", JobStatusOptions::default()).unwrap_err();
+    let err = GetJobStatus::new(
+        &config,
+        JobStatus::new("", " ", JobStatusOptions::default()),
+    )
+    .unwrap_err();
     let Error::InvalidInput { problems } = err else {
         panic!()
     };
@@ -1461,6 +1529,318 @@ proptest::proptest! {
                 proptest::prop_assert_eq!(e.smile_job_id().map(|s| s.as_str()), Some(id), "{:?}", e);
             }
             proptest::prop_assert!(!matches!(e, Error::InvalidState(_)), "{:?}", e);
+        }
+    }
+}
+
+// -- no job lost (a job that exists is never reported as absent) ----------------------------
+
+fn https_config() -> ClientConfig {
+    ClientConfig::builder(PARTNER, KEY)
+        .base_url("https://api.example.test/v1")
+        .build()
+        .unwrap()
+}
+
+/// After a 2215 (the job certainly exists), a failing re-prep says the job exists, whatever
+/// the failure; the advice names a call that exists.
+#[test]
+fn a_failed_reprep_after_2215_still_says_the_job_exists() {
+    let e2215 = || resp(400, r#"{"error":"Job already exists.","code":"2215"}"#);
+    let refusal = || {
+        resp(
+            401,
+            r#"{"code":"2205","error":"You're not authorized to do that."}"#,
+        )
+    };
+    let answers: Vec<(Answer, &str)> = vec![
+        (resp(500, "oops"), "Api 500"),
+        (refusal(), "Api 401 2205"),
+        (Err(TransportFailure::connect("refused")), "connect"),
+        (resp(200, "{not json"), "not JSON"),
+    ];
+    for (second, what) in answers {
+        let m = SubmitJob::new(&config(), request(resuming())).unwrap();
+        let run = run_scripted(m, [e2215(), second]);
+        let err = run.result.unwrap_err();
+        assert!(err.job_may_exist(), "{what}: {err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Api {
+                    job_exists: true,
+                    ..
+                } | Error::Transport {
+                    job_exists: true,
+                    ..
+                } | Error::UnexpectedResponse {
+                    job_exists: true,
+                    ..
+                }
+            ),
+            "{what}: {err:?}"
+        );
+        assert!(err.to_string().contains("the job exists"), "{what}: {err}");
+        assert_eq!(run.sent.len(), 2, "{what}");
+    }
+}
+
+/// An https API that hands out a plain-http upload URL: nothing is uploaded, the error carries
+/// the job; the opt-out lets it through.
+#[test]
+fn an_https_api_never_uploads_to_a_plain_http_url() {
+    let m = SubmitJob::new(&https_config(), request(callback_only())).unwrap();
+    let run = run_scripted(m, [prep_ok("http://uploads.example/x.zip?sig=1")]);
+    let err = run.result.unwrap_err();
+    assert!(
+        matches!(&err, Error::InsecureUploadUrl { smile_job_id, .. } if smile_job_id.as_str() == "0000000001"),
+        "{err:?}"
+    );
+    assert!(err.job_may_exist());
+    assert!(!err.to_string().contains("sig=1"), "{err}");
+    assert_eq!(kinds(&run.sent), [RequestKind::PrepUpload]);
+
+    let allowed = ClientConfig::builder(PARTNER, KEY)
+        .base_url("https://api.example.test/v1")
+        .allow_insecure_upload_url(true)
+        .build()
+        .unwrap();
+    let m = SubmitJob::new(&allowed, request(callback_only())).unwrap();
+    let run = run_scripted(
+        m,
+        [prep_ok("http://uploads.example/x.zip?sig=1"), resp(200, "")],
+    );
+    assert!(run.result.is_ok(), "{:?}", run.result);
+    // A plain-http API (the emulator) needs no opt-out.
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run = run_scripted(m, [prep_ok("http://127.0.0.1:9/upload/x"), resp(200, "")]);
+    assert!(run.result.is_ok(), "{:?}", run.result);
+}
+
+/// A 429 whose Retry-After outlasts the poll deadline ends with a PollTimeout that says it was
+/// rate limited, with the Retry-After, the job and the last status.
+#[test]
+fn a_rate_limit_that_outlasts_the_deadline_is_named() {
+    let m = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = run_scripted(
+        m,
+        [
+            prep_ok(UPLOAD_URL),
+            resp(200, ""),
+            incomplete(),
+            resp_with(
+                429,
+                ("Retry-After", "120"),
+                r#"{"error":"Too Many Requests"}"#,
+            ),
+        ],
+    );
+    let err = run.result.unwrap_err();
+    let Error::PollTimeout {
+        smile_job_id,
+        last_status,
+        last_failure,
+        retry_after,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(smile_job_id.as_str(), "0000000001");
+    assert!(last_status.is_some());
+    assert_eq!(
+        last_failure
+            .as_ref()
+            .and_then(|e| e.status())
+            .map(|s| s.as_u16()),
+        Some(429)
+    );
+    assert_eq!(*retry_after, Some(Duration::from_secs(120)));
+    let text = err.to_string();
+    assert!(
+        text.contains("rate limited (HTTP 429)") && text.contains("Retry-After 120.0 s"),
+        "{text}"
+    );
+}
+
+/// The two-phase form: the smile_job_id is known (and storable) before any image is sent; the
+/// upload resumes from the stored value, in a new machine, as after a crash.
+#[test]
+fn create_then_upload_from_a_stored_job() {
+    use smile_core::{CreateJob, CreatedJob, UploadJob, WaitForResult};
+    let create = CreateJob::new(&config(), request(polling())).unwrap();
+    let run = run_scripted(create, [prep_ok(UPLOAD_URL)]);
+    let created = run.result.unwrap();
+    assert_eq!(kinds(&run.sent), [RequestKind::PrepUpload]);
+    assert_eq!(created.smile_job_id.as_str(), "0000000001");
+    assert_eq!(created.upload_url, UPLOAD_URL);
+    let stored = serde_json::to_string(&created).unwrap();
+
+    // ... the process restarts ...
+    let created: CreatedJob = serde_json::from_str(&stored).unwrap();
+    let upload = UploadJob::new(&config(), &created, request(polling())).unwrap();
+    let run = run_scripted(upload, [resp(200, ""), complete("0820", None)]);
+    assert!(
+        run.result.as_ref().is_ok_and(JobOutcome::is_final_approval),
+        "{:?}",
+        run.result
+    );
+    assert_eq!(
+        kinds(&run.sent),
+        [RequestKind::Upload, RequestKind::JobStatus]
+    );
+    assert_eq!(run.sent[0].1.uri(), UPLOAD_URL);
+    let zip = read_upload_zip(run.sent[0].1.body()).unwrap();
+    assert_eq!(zip.info["server_information"]["smile_job_id"], "0000000001");
+
+    // An expired URL at upload time: one re-prep with retry: true, then the PUT.
+    let upload = UploadJob::new(&config(), &created, request(callback_only())).unwrap();
+    let run = run_scripted(
+        upload,
+        [resp(403, "expired"), prep_ok(UPLOAD_URL), resp(200, "")],
+    );
+    assert!(
+        matches!(run.result, Ok(JobOutcome::Submitted { .. })),
+        "{:?}",
+        run.result
+    );
+    assert_eq!(body_json(&run.sent[1].1)["retry"], true);
+
+    // Another job's request is refused before anything is sent.
+    let other = SubmitRequest::new(
+        PartnerParams::new("user-0001", "job-other", JobType::SmartSelfieAuthentication),
+        vec![Image::selfie_bytes(jpeg())],
+    )
+    .with_options(polling());
+    let err = UploadJob::new(&config(), &created, other).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+
+    // Phase three on its own.
+    let wait =
+        WaitForResult::for_created(&config(), &created, JobStatusOptions::default()).unwrap();
+    let run = run_scripted(wait, [incomplete(), complete("0820", None)]);
+    assert!(run.result.is_ok_and(|o| o.is_final_approval()));
+    assert_eq!(
+        kinds(&run.sent),
+        [RequestKind::JobStatus, RequestKind::JobStatus]
+    );
+}
+
+/// Resuming sends the same job with retry: true from the first request.
+#[test]
+fn resume_finishes_the_same_job_with_retry_true() {
+    let m = SubmitJob::resume(&config(), request(callback_only())).unwrap();
+    let run = run_scripted(m, [prep_ok(UPLOAD_URL), resp(200, "")]);
+    assert!(
+        matches!(run.result, Ok(JobOutcome::Submitted { ref job_id, .. }) if job_id.as_str() == "job-0002")
+    );
+    assert_eq!(body_json(&run.sent[0].1)["retry"], true);
+    let zip = read_upload_zip(run.sent[1].1.body()).unwrap();
+    assert_eq!(zip.info["misc_information"]["retry"], "true");
+}
+
+/// The generic call machine: a job-creating endpoint is sent once, whatever the failure, and
+/// says the job may exist; an idempotent one is retried on transient failures.
+#[test]
+fn calls_retry_only_what_is_idempotent() {
+    use smile_core::Call;
+    use smile_core::endpoint::{IdVerification, Services};
+    use smile_types::IdInfo;
+    let kyc = || {
+        Call::new(
+            &config(),
+            IdVerification::new(
+                PartnerParams::new("user-1", "job-5", JobType::EnhancedKyc),
+                IdInfo::verify("NG", "BVN", "00000000000"),
+            ),
+        )
+        .unwrap()
+        .with_rng_seed(1)
+    };
+    let run = run_scripted(kyc(), [resp(503, "busy")]);
+    let err = run.result.unwrap_err();
+    assert_eq!(run.sent.len(), 1);
+    assert!(err.job_may_exist(), "{err:?}");
+    let run = run_scripted(kyc(), [Err(TransportFailure::timeout("slow"))]);
+    assert!(run.result.unwrap_err().job_may_exist());
+    assert_eq!(run.sent.len(), 1);
+    // Refused before a job (a documented 4xx code), or never connected: no job.
+    let run = run_scripted(
+        kyc(),
+        [resp(
+            400,
+            r#"{"code":"2413","error":"\"country\" must be one of [NG, ZA]"}"#,
+        )],
+    );
+    assert!(!run.result.unwrap_err().job_may_exist());
+    let run = run_scripted(kyc(), [Err(TransportFailure::connect("refused"))]);
+    assert!(!run.result.unwrap_err().job_may_exist());
+
+    let services = Call::new(&config(), Services::new())
+        .unwrap()
+        .with_rng_seed(1);
+    let run = run_scripted(
+        services,
+        [
+            resp(503, ""),
+            Err(TransportFailure::timeout("slow")),
+            resp(200, r#"{"bank_codes":[{"name":"Bank","code":"058"}]}"#),
+        ],
+    );
+    assert_eq!(run.result.unwrap().bank_codes()[0].code, "058");
+    assert_eq!(run.sent.len(), 3);
+    assert!(
+        run.sent
+            .iter()
+            .all(|(_, r)| r.method() == http::Method::GET && r.body().is_empty())
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Whatever the answers, when any answer to POST /upload carried a smile_job_id, the final
+    /// error carries it (and says the job may exist); when a 2215 came first, job_may_exist.
+    #[test]
+    fn any_smile_job_id_seen_is_kept(
+        answers in proptest::collection::vec((0u8..8, 100u16..600, "\\PC{0,30}"), 1..20),
+        id_in_error in proptest::bool::ANY,
+        poll in proptest::bool::ANY,
+    ) {
+        let options = if poll { polling() } else { resuming() };
+        let m = SubmitJob::new(&config(), request(options)).unwrap().with_rng_seed(3);
+        let mut queue: VecDeque<_> = answers.iter().map(|(k, s, b)| {
+            if *k == 7 && id_in_error {
+                // An error body that names the job (a gateway that passed it through).
+                resp(500 + s % 100, format!(r#"{{"error":"x","smile_job_id":"0000000077","b":{:?}}}"#, b))
+            } else {
+                arbitrary_answer(*k, *s, b)
+            }
+        }).collect();
+        let seen_id = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+        let saw_2215 = std::rc::Rc::new(std::cell::Cell::new(false));
+        let (id_w, e_w) = (std::rc::Rc::clone(&seen_id), std::rc::Rc::clone(&saw_2215));
+        let run = drive(m, t0(), move |req, _| {
+            let answer = queue.pop_front().unwrap_or_else(|| Err(TransportFailure::other("end")));
+            if let Ok(r) = &answer
+                && request_kind(req) == Some(RequestKind::PrepUpload)
+            {
+                if let Some(id) = smile_core::scan_smile_job_id(r.body()) {
+                    id_w.borrow_mut().get_or_insert_with(|| id.as_str().to_owned());
+                }
+                if r.body().windows(6).any(|w| w == b"\"2215\"") {
+                    e_w.set(true);
+                }
+            }
+            answer
+        });
+        if let Err(e) = &run.result {
+            if let Some(id) = seen_id.borrow().as_deref() {
+                proptest::prop_assert_eq!(e.smile_job_id().map(|s| s.as_str()), Some(id), "{:?}", e);
+            }
+            if seen_id.borrow().is_some() || saw_2215.get() {
+                proptest::prop_assert!(e.job_may_exist(), "{:?}", e);
+            }
         }
     }
 }
