@@ -15,11 +15,33 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod mock;
+
+/// Runs a scenario `async fn name(kind: ClientKind)` against both clients, as two tests
+/// (`name::blocking`, `name::async_client`).
+#[macro_export]
+macro_rules! both_clients {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn blocking() {
+                super::$name(smile_tests::ClientKind::Blocking).await;
+            }
+            #[tokio::test]
+            async fn async_client() {
+                super::$name(smile_tests::ClientKind::Async).await;
+            }
+        }
+    )*};
+}
+
 use std::io::BufRead;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use smile_core::{Error, JobOutcome, JobStatusOptions, PollPolicy, RetryPolicy, Server};
+use smile_core::{
+    CreatedJob, Error, JobOutcome, JobStatusOptions, PollPolicy, RetryPolicy, Server,
+};
 use smile_package::{Image, SubmitRequest};
 use smile_sign::{FixedClock, Signer};
 use smile_types::{JobOptions, JobStatusResponse, JobType, PartnerId, PartnerParams};
@@ -225,6 +247,84 @@ impl Client {
             }
             Self::Async(api) => api.submit(request).await,
         }
+    }
+
+    /// Runs `f` with the blocking client on tokio's blocking pool, or `g` with the async one:
+    /// the one place the two clients' calls are told apart.
+    async fn either<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(smile_blocking::WebApi) -> Result<T, Error> + Send + 'static,
+        g: impl AsyncFnOnce(smile_async::WebApi) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match self {
+            Self::Blocking(api) => {
+                let api = api.clone();
+                tokio::task::spawn_blocking(move || f(api))
+                    .await
+                    .expect("blocking task")
+            }
+            Self::Async(api) => g(api.clone()).await,
+        }
+    }
+
+    /// Any endpoint, through the client's generic `call`.
+    ///
+    /// # Errors
+    /// The client's error.
+    pub async fn call<E>(&self, endpoint: E) -> Result<E::Output, Error>
+    where
+        E: smile_core::Endpoint + Clone + Send + 'static,
+        E::Output: Send + 'static,
+    {
+        let e2 = endpoint.clone();
+        self.either(
+            move |api| api.call(endpoint),
+            async move |api| api.call(e2).await,
+        )
+        .await
+    }
+
+    /// `create_job` (phase one).
+    ///
+    /// # Errors
+    /// The client's error.
+    pub async fn create_job(&self, request: SubmitRequest) -> Result<CreatedJob, Error> {
+        let r2 = request.clone();
+        self.either(
+            move |api| api.create_job(request),
+            async move |api| api.create_job(r2).await,
+        )
+        .await
+    }
+
+    /// `upload_job` (phase two).
+    ///
+    /// # Errors
+    /// The client's error.
+    pub async fn upload_job(
+        &self,
+        created: &CreatedJob,
+        request: SubmitRequest,
+    ) -> Result<JobOutcome, Error> {
+        let (c1, c2, r2) = (created.clone(), created.clone(), request.clone());
+        self.either(
+            move |api| api.upload_job(&c1, request),
+            async move |api| api.upload_job(&c2, r2).await,
+        )
+        .await
+    }
+
+    /// `resume_job`.
+    ///
+    /// # Errors
+    /// The client's error.
+    pub async fn resume_job(&self, request: SubmitRequest) -> Result<JobOutcome, Error> {
+        let r2 = request.clone();
+        self.either(
+            move |api| api.resume_job(request),
+            async move |api| api.resume_job(r2).await,
+        )
+        .await
     }
 
     /// `get_job_status` (the blocking client runs on tokio's blocking pool).

@@ -142,6 +142,7 @@ fn assert_untrusted(e: &Error) {
         during,
         smile_job_id,
         source,
+        ..
     } = e
     else {
         panic!("expected a transport error, got {e:?}")

@@ -6,30 +6,15 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use smile_core::{Error, JobOutcome, JobStatusOptions, PollPolicy, RequestKind, RetryPolicy};
 use smile_package::read_upload_zip;
+use smile_tests::mock::{json_response, mount, mount_then, received};
 use smile_tests::{
-    CALLBACK_URL, ClientKind, Received, Setup, client, fixture, interop, json_headers_problem,
-    prep_response, put_headers_problem, seed_entry_names, seed_request, signed_status, signer,
-    status_sample,
+    CALLBACK_URL, ClientKind, Received, Setup, both_clients, client, fixture, interop,
+    json_headers_problem, prep_response, put_headers_problem, seed_entry_names, seed_request,
+    signed_status, signer, status_sample,
 };
 use smile_types::{ActionKey, ActionResult, JobOptions, ResultCategory};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// Runs a scenario against both clients, as two tests.
-macro_rules! both_clients {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn blocking() {
-                super::$name(smile_tests::ClientKind::Blocking).await;
-            }
-            #[tokio::test]
-            async fn async_client() {
-                super::$name(smile_tests::ClientKind::Async).await;
-            }
-        }
-    )*};
-}
 
 both_clients!(
     seed_flow_with_history_and_image_links,
@@ -63,43 +48,6 @@ fn upload_url(server: &MockServer) -> String {
 
 fn setup(server: &MockServer) -> Setup {
     Setup::new(format!("{}/v1", server.uri()))
-}
-
-fn json_response(status: u16, body: impl AsRef<str>) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .set_body_raw(body.as_ref().as_bytes().to_vec(), "application/json")
-}
-
-/// Answers every `verb route` request with `response`.
-async fn mount(server: &MockServer, verb: &str, route: &str, response: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(response)
-        .mount(server)
-        .await;
-}
-
-/// Answers the first `n` `verb route` requests with `first`, the later ones with `then`.
-async fn mount_then(
-    server: &MockServer,
-    verb: &str,
-    route: &str,
-    (first, n): (ResponseTemplate, u64),
-    then: ResponseTemplate,
-) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(first)
-        .up_to_n_times(n)
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(then)
-        .with_priority(2)
-        .mount(server)
-        .await;
 }
 
 /// A successful prep upload handing out [`upload_url`].
@@ -141,33 +89,6 @@ async fn submit_err(kind: ClientKind, server: &MockServer, options: JobOptions) 
         .submit(seed_request(options))
         .await
         .unwrap_err()
-}
-
-async fn received(server: &MockServer) -> Vec<Received> {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on")
-        .into_iter()
-        .map(|r| Received {
-            method: r.method.to_string(),
-            path_and_query: match r.url.query() {
-                Some(q) => format!("{}?{q}", r.url.path()),
-                None => r.url.path().to_owned(),
-            },
-            headers: r
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        v.to_str().unwrap_or("<binary>").to_owned(),
-                    )
-                })
-                .collect(),
-            body: r.body,
-        })
-        .collect()
 }
 
 fn paths(reqs: &[Received]) -> Vec<String> {
@@ -659,6 +580,7 @@ async fn job_never_completes(kind: ClientKind) {
         polls,
         elapsed,
         last_status,
+        ..
     } = &err
     else {
         panic!("{err:?}")
