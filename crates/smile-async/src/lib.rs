@@ -132,6 +132,17 @@
 //! pass it to [`ReqwestTransport::from_client`]. A certificate that is not trusted ends the call with [`Error::Transport`] of kind
 //! [`TransportFailureKind::Tls`].
 //!
+//! # Logging
+//!
+//! The SDK emits [`tracing`](https://docs.rs/tracing) spans and events, off unless a
+//! subscriber listens: a span per job (`smile.job`: `job_id`, `job_type`, `smile_job_id`) or
+//! call (`smile.call`: `endpoint`, `job_id`), and an event per request and response (the
+//! attempt, the status or failure, the outcome). They never carry the API key, a signature,
+//! image data, id numbers or the query of a presigned upload URL (a test captures a whole job
+//! to prove it). The HTTP library underneath (reqwest and hyper) logs request URIs at `DEBUG` on its
+//! own targets, presigned queries included: keep those targets at `info` in a production filter
+//! (e.g. `RUST_LOG=info,smile_core=debug`).
+//!
 //! # Errors
 //!
 //! Every call returns [`Error`]; see its documentation for what each variant means and

@@ -86,6 +86,52 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # No job lost: two phases, and resuming
+//!
+//! `submit_job` is three phases run at once. Run them apart to learn and store the
+//! `smile_job_id` **before** any image is uploaded ([`WebApi::create_job`], then
+//! [`WebApi::upload_job`]; a process that dies in between uploads from what it stored), and
+//! finish any job that an error says may exist with [`WebApi::resume_job`] (the same request,
+//! `retry: true`: the same job, never a second, billed one).
+//!
+//! ```
+//! use std::time::Duration;
+//! use smile_blocking::{CreatedJob, Image, JobOptions, JobType, PartnerParams, SubmitRequest, WebApi};
+//! use smile_emulator::Emulator;
+//!
+//! let emulator = Emulator::builder().processing_delay(Duration::ZERO).start_blocking()?;
+//! let api = WebApi::builder(emulator.partner_id(), emulator.api_key().clone())
+//!     .base_url(emulator.base_url())
+//!     .build()?;
+//! # let selfie = smile_testdata::fixture_path("selfie.jpg");
+//! let request = || {
+//!     SubmitRequest::new(
+//!         PartnerParams::new("user-42", "enrol-42", JobType::SmartSelfieRegistration),
+//!         vec![Image::selfie_file(&selfie)],
+//!     )
+//!     .with_options(JobOptions { return_job_status: true, ..JobOptions::default() })
+//! };
+//!
+//! // Phase one: the job exists, nothing is uploaded yet. Store this (e.g. in your database).
+//! let created = api.create_job(request())?;
+//! let stored = serde_json::to_string(&created)?;
+//!
+//! // ... the process may die here; the next one reads what was stored ...
+//! let created: CreatedJob = serde_json::from_str(&stored)?;
+//! let outcome = api.upload_job(&created, request())?; // phase two, then the wait
+//! assert!(outcome.is_final_approval());
+//! assert_eq!(outcome.smile_job_id(), &created.smile_job_id);
+//!
+//! // From any error whose job_may_exist() is true: finish the same job.
+//! let job = PartnerParams::new("user-43", "enrol-43", JobType::SmartSelfieRegistration);
+//! let req = SubmitRequest::new(job, vec![Image::selfie_file(&selfie)])
+//!     .with_options(JobOptions { return_job_status: true, ..JobOptions::default() });
+//! let first = api.create_job(req.clone())?; // (say the upload never happened)
+//! let finished = api.resume_job(req)?;
+//! assert_eq!(finished.smile_job_id(), &first.smile_job_id);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Features
 //!
 //! | feature | default | what it does |
@@ -111,6 +157,17 @@
 //! [`ureq`](https://docs.rs/ureq/3) 3 (re-exported as `smile_blocking::ureq`) and pass it to
 //! [`UreqTransport::from_agent`]. A certificate that is not trusted ends the call with [`Error::Transport`] of kind
 //! [`TransportFailureKind::Tls`].
+//!
+//! # Logging
+//!
+//! The SDK emits [`tracing`](https://docs.rs/tracing) spans and events, off unless a
+//! subscriber listens: a span per job (`smile.job`: `job_id`, `job_type`, `smile_job_id`) or
+//! call (`smile.call`: `endpoint`, `job_id`), and an event per request and response (the
+//! attempt, the status or failure, the outcome). They never carry the API key, a signature,
+//! image data, id numbers or the query of a presigned upload URL (a test captures a whole job
+//! to prove it). The HTTP library underneath (ureq) logs request URIs at `DEBUG` on its
+//! own targets, presigned queries included: keep those targets at `info` in a production filter
+//! (e.g. `RUST_LOG=info,smile_core=debug`).
 //!
 //! # Errors
 //!

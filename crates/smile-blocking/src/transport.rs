@@ -162,6 +162,9 @@ fn failure(e: ureq::Error, target: &str) -> TransportFailure {
         }
         E::Timeout(_) => TransportFailureKind::Timeout,
         E::HostNotFound | E::ConnectionFailed => TransportFailureKind::Connect,
+        // A failed DNS lookup (std's resolver answers with an uncategorized I/O error): no
+        // connection was made, as the async client reports it.
+        E::Io(io) if is_lookup_failure(io) => TransportFailureKind::Connect,
         E::Io(io) => match io.kind() {
             K::TimedOut | K::WouldBlock => TransportFailureKind::Timeout,
             K::ConnectionRefused
@@ -178,6 +181,12 @@ fn failure(e: ureq::Error, target: &str) -> TransportFailure {
         _ => tls_or_other(&e),
     };
     TransportFailure::new(kind, target).with_source(e)
+}
+
+/// Whether `io` is std's "failed to lookup address information" (the resolver's answer when a
+/// host name does not resolve).
+fn is_lookup_failure(io: &std::io::Error) -> bool {
+    io.to_string().starts_with("failed to lookup address")
 }
 
 /// Whether the TLS library's error is behind `e` (a failed handshake, e.g. an untrusted
@@ -202,4 +211,32 @@ fn tls_or_other(e: &ureq::Error) -> TransportFailureKind {
     }
     let _ = e;
     TransportFailureKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DNS failure is a connect failure (no connection, so no job), in both clients: the
+    /// async one gets it from reqwest's `is_connect`; here std's resolver error is recognised.
+    #[test]
+    fn a_dns_failure_is_a_connect_failure() {
+        let dns = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
+        let f = failure(
+            ureq::Error::Io(dns),
+            "POST https://nowhere.invalid/v1/upload",
+        );
+        assert_eq!(f.kind(), TransportFailureKind::Connect);
+        assert_eq!(
+            failure(ureq::Error::HostNotFound, "x").kind(),
+            TransportFailureKind::Connect
+        );
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        assert_eq!(
+            failure(ureq::Error::Io(reset), "x").kind(),
+            TransportFailureKind::Io
+        );
+    }
 }
