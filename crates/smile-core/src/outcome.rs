@@ -86,6 +86,23 @@ impl JobOutcome {
         }
     }
 
+    /// `true` for a **final** result that is not an approval: rejected, or an error that ended
+    /// the job. (See [`Interpretation::is_final_rejection`].)
+    #[must_use]
+    pub fn is_final_rejection(&self) -> bool {
+        self.interpretation()
+            .is_some_and(Interpretation::is_final_rejection)
+    }
+
+    /// `true` while there is no final result: submitted without waiting, provisional, under
+    /// review, or an unknown code. The callback carries the final word: wait for it. Exactly
+    /// one of [`is_final_approval`](Self::is_final_approval),
+    /// [`is_final_rejection`](Self::is_final_rejection) and `is_pending` is true.
+    #[must_use]
+    pub fn is_pending(&self) -> bool {
+        !self.is_final()
+    }
+
     /// The verified job status, for [`Completed`](Self::Completed).
     #[must_use]
     pub fn status(&self) -> Option<&JobStatusResponse> {

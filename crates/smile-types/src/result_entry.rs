@@ -269,9 +269,26 @@ impl Interpretation {
         self.info.map(|i| i.spoof_related)
     }
 
-    /// Final and approved.
+    /// Final and approved: the user passed (for job 2, authenticated). The only state a
+    /// business rule should grant on.
     pub fn is_final_approval(&self) -> bool {
         self.is_final && self.category == ResultCategory::Approved
+    }
+
+    /// Final and not approved: rejected (a check failed, a spoof was detected) or an error
+    /// that ended the job (e.g. an ID authority that could not answer: re-run later).
+    pub fn is_final_rejection(&self) -> bool {
+        self.is_final && self.category != ResultCategory::Approved
+    }
+
+    /// Not final yet: provisional, suspected spoof awaiting review, or a code this SDK does not
+    /// know. The final result arrives on the callback (and in a later `job_status`): wait for
+    /// it; never treat a pending result as an approval.
+    ///
+    /// Exactly one of [`is_final_approval`](Self::is_final_approval),
+    /// [`is_final_rejection`](Self::is_final_rejection) and `is_pending` is true.
+    pub fn is_pending(&self) -> bool {
+        !self.is_final
     }
 }
 

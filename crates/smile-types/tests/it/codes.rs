@@ -170,3 +170,33 @@ fn every_job_type_has_its_code_table() {
         assert_eq!(got, want, "{code} for job type {}", job_type.code());
     }
 }
+
+/// The three business-rule states are exclusive and cover every interpretation.
+#[test]
+fn approved_rejected_or_pending_exactly_one() {
+    use smile_types::ResultEntry;
+    for (code, job_type, want) in [
+        ("0820", JobType::SmartSelfieAuthentication, "approved"),
+        ("1220", JobType::SmartSelfieAuthentication, "approved"),
+        ("0821", JobType::SmartSelfieAuthentication, "rejected"),
+        ("0824", JobType::SmartSelfieAuthentication, "pending"),
+        ("1015", JobType::EnhancedKyc, "rejected"), // an error that ended the job
+        ("7777", JobType::SmartSelfieAuthentication, "pending"), // unknown: never guessed
+    ] {
+        let entry = ResultEntry::from_map(
+            serde_json::json!({"ResultCode": code})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        let i = entry.interpret(job_type);
+        let states = [
+            i.is_final_approval(),
+            i.is_final_rejection(),
+            i.is_pending(),
+        ];
+        assert_eq!(states.iter().filter(|s| **s).count(), 1, "{code}");
+        let got = ["approved", "rejected", "pending"][states.iter().position(|s| *s).unwrap()];
+        assert_eq!(got, want, "{code}");
+    }
+}
