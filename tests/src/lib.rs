@@ -106,6 +106,16 @@ pub fn prep_response(upload_url: &str, smile_job_id: &str) -> Value {
     })
 }
 
+/// A function that sees every request a test client sends.
+#[derive(Clone)]
+pub struct Observer(pub std::sync::Arc<dyn Fn(&smile_core::HttpRequest) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
 /// Which client a test body runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientKind {
@@ -134,6 +144,10 @@ pub struct Setup {
     pub retry_policy: RetryPolicy,
     /// The request timeout (client default when `None`).
     pub request_timeout: Option<Duration>,
+    /// The upload timeout (client default when `None`).
+    pub upload_timeout: Option<Duration>,
+    /// Sees every request the client sends (before its default transport sends it).
+    pub observer: Option<Observer>,
     /// The virtual clock; `None` uses the real clock and real sleeping.
     pub clock: Option<FixedClock>,
     /// With a virtual clock: `true` makes the sleep hook leave it alone (a clock that never
@@ -151,6 +165,8 @@ impl Setup {
             poll_policy: None,
             retry_policy: RetryPolicy::default().without_jitter(),
             request_timeout: None,
+            upload_timeout: None,
+            observer: None,
             clock: Some(FixedClock::new(t0())),
             clock_stopped: false,
         }
@@ -188,12 +204,28 @@ pub fn client(kind: ClientKind, setup: &Setup) -> Client {
             if let Some(t) = setup.request_timeout {
                 b = b.request_timeout(t);
             }
+            if let Some(t) = setup.upload_timeout {
+                b = b.upload_timeout(t);
+            }
             b
         }};
     }
+    // The default transports' configuration (the connect timeout is all they read).
+    let transport_config = smile_core::ClientConfig::builder(PARTNER_ID, API_KEY)
+        .base_url(&setup.base_url)
+        .build()
+        .expect("transport config");
     match kind {
         ClientKind::Blocking => {
             let mut b = configured!(smile_blocking::WebApi);
+            if let Some(Observer(see)) = setup.observer.clone() {
+                let inner = smile_blocking::UreqTransport::for_config(&transport_config)
+                    .expect("ureq transport");
+                b = b.transport(move |req: smile_core::HttpRequest| {
+                    see(&req);
+                    smile_core::Transport::send(&inner, req)
+                });
+            }
             if let Some(clock) = &setup.clock {
                 let (c, stopped) = (clock.clone(), setup.clock_stopped);
                 b = b.clock(clock.clone()).sleep(move |d| {
@@ -206,6 +238,17 @@ pub fn client(kind: ClientKind, setup: &Setup) -> Client {
         }
         ClientKind::Async => {
             let mut b = configured!(smile_async::WebApi);
+            if let Some(Observer(see)) = setup.observer.clone() {
+                let inner = std::sync::Arc::new(
+                    smile_async::ReqwestTransport::for_config(&transport_config)
+                        .expect("reqwest transport"),
+                );
+                b = b.transport(move |req: smile_core::HttpRequest| {
+                    see(&req);
+                    let inner = std::sync::Arc::clone(&inner);
+                    async move { smile_core::AsyncTransport::send(&*inner, req).await }
+                });
+            }
             if let Some(clock) = &setup.clock {
                 let (c, stopped) = (clock.clone(), setup.clock_stopped);
                 b = b.clock(clock.clone()).sleep(move |d| {
