@@ -132,6 +132,17 @@
 //! pass it to [`ReqwestTransport::from_client`]. A certificate that is not trusted ends the call with [`Error::Transport`] of kind
 //! [`TransportFailureKind::Tls`].
 //!
+//! # Dropping a future (cancellation)
+//!
+//! Every call is a future that does nothing until polled and stops between two steps when
+//! dropped (e.g. by `tokio::time::timeout` or `select!`). What was already sent may still reach
+//! the server: a `submit_job` dropped after `POST /upload` was sent leaves a job that may exist,
+//! whose `smile_job_id` the dropped future never returns. When that matters, run the phases
+//! apart: [`WebApi::create_job`] returns the `smile_job_id` before any image is uploaded (store
+//! it), then [`WebApi::upload_job`]; after a drop, [`WebApi::resume_job`] with the same request
+//! finishes the same job, and [`WebApi::get_job_status`] shows it. A dropped call that creates
+//! no job (job status, the lookups) has no such effect.
+//!
 //! # Logging
 //!
 //! The SDK emits [`tracing`](https://docs.rs/tracing) spans and events, off unless a
