@@ -296,8 +296,8 @@ async fn seed_flow_with_history_and_image_links(kind: ClientKind) {
         stamps,
         [
             "2024-01-01T00:00:00.000Z",
-            "2024-01-01T00:00:02.000Z",
-            "2024-01-01T00:00:04.000Z"
+            "2024-01-01T00:00:00.250Z",
+            "2024-01-01T00:00:00.750Z"
         ]
     );
 
@@ -568,7 +568,7 @@ async fn job_never_completes(kind: ClientKind) {
     let incomplete = json_response(200, incomplete_body(1));
     mount(&server, "POST", "/v1/job_status", incomplete).await;
     let mut s = setup(&server);
-    s.poll_policy = Some(PollPolicy::default().with_deadline(Duration::from_secs(20)));
+    s.poll_policy = Some(PollPolicy::official().with_deadline(Duration::from_secs(20)));
     let err = client(kind, &s)
         .submit(seed_request(polling_options()))
         .await
@@ -860,7 +860,7 @@ async fn stopped_clock_still_reaches_the_deadline(kind: ClientKind) {
     let incomplete = json_response(200, incomplete_body(1));
     mount(&server, "POST", "/v1/job_status", incomplete).await;
     let mut s = setup(&server);
-    s.poll_policy = Some(PollPolicy::default().with_deadline(Duration::from_secs(20)));
+    s.poll_policy = Some(PollPolicy::official().with_deadline(Duration::from_secs(20)));
     s.clock_stopped = true;
     let err = client(kind, &s)
         .submit(seed_request(polling_options()))

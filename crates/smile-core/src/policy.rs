@@ -11,7 +11,7 @@ use crate::config::ConfigError;
 /// | setting | default |
 /// |---|---|
 /// | [`initial_delay`](Self::initial_delay) | 0 s: the first poll is sent as soon as the `PUT` succeeded |
-/// | [`intervals`](Self::intervals) | 2 s after each of polls 1–4, then 4 s (the official Node SDK's schedule; the last value repeats) |
+/// | [`intervals`](Self::intervals) | 250 ms, 500 ms, 1 s, then 2 s twice, then 4 s (the last value repeats): a quick start for jobs that finish in well under a second, backing off to the official SDKs' 2 s / 4 s cadence |
 /// | [`deadline`](Self::deadline) | 90 s, measured from the end of the `PUT`: no poll starts after it, no wait extends past it |
 /// | [`max_polls`](Self::max_polls) | none |
 /// | [`max_consecutive_transient_failures`](Self::max_consecutive_transient_failures) | 3 |
@@ -29,10 +29,15 @@ use crate::config::ConfigError;
 ///
 /// let p = PollPolicy::default();
 /// assert_eq!(p.initial_delay(), Duration::ZERO);
-/// assert_eq!(p.interval_after(1), Duration::from_secs(2));
-/// assert_eq!(p.interval_after(4), Duration::from_secs(2));
-/// assert_eq!(p.interval_after(5), Duration::from_secs(4));
+/// assert_eq!(p.interval_after(1), Duration::from_millis(250));
+/// assert_eq!(p.interval_after(3), Duration::from_secs(1));
+/// assert_eq!(p.interval_after(5), Duration::from_secs(2));
+/// assert_eq!(p.interval_after(6), Duration::from_secs(4));
 /// assert_eq!(p.interval_after(50), Duration::from_secs(4));
+///
+/// // The official SDKs' schedule, for a server that asks for it.
+/// let official = PollPolicy::official();
+/// assert_eq!(official.interval_after(1), Duration::from_secs(2));
 ///
 /// let quick = PollPolicy::default()
 ///     .with_deadline(Duration::from_secs(20))
@@ -50,10 +55,10 @@ pub struct PollPolicy {
 
 impl Default for PollPolicy {
     fn default() -> Self {
-        let two = Duration::from_secs(2);
+        let ms = Duration::from_millis;
         Self {
             initial_delay: Duration::ZERO,
-            intervals: vec![two, two, two, two, Duration::from_secs(4)],
+            intervals: vec![ms(250), ms(500), ms(1000), ms(2000), ms(2000), ms(4000)],
             deadline: Duration::from_secs(90),
             max_polls: None,
             max_consecutive_transient_failures: 3,
@@ -62,6 +67,17 @@ impl Default for PollPolicy {
 }
 
 impl PollPolicy {
+    /// The official Node SDK's schedule: 2 s after each of polls 1–4, then 4 s (the default
+    /// before 0.2; about 2 s to a result that is ready in 200 ms).
+    #[must_use]
+    pub fn official() -> Self {
+        let two = Duration::from_secs(2);
+        Self {
+            intervals: vec![two, two, two, two, Duration::from_secs(4)],
+            ..Self::default()
+        }
+    }
+
     /// Sets the wait between the end of the `PUT` and the first poll.
     #[must_use]
     pub fn with_initial_delay(mut self, delay: Duration) -> Self {
@@ -391,10 +407,16 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     #[test]
-    fn default_schedule_is_node_like() {
+    fn default_schedule_starts_quick_and_backs_off_to_the_official_cadence() {
         let p = PollPolicy::default();
-        let waits: Vec<u64> = (1..=8).map(|n| p.interval_after(n).as_secs()).collect();
+        let waits: Vec<u128> = (1..=8).map(|n| p.interval_after(n).as_millis()).collect();
+        assert_eq!(waits, [250, 500, 1000, 2000, 2000, 4000, 4000, 4000]);
+        let official = PollPolicy::official();
+        let waits: Vec<u64> = (1..=8)
+            .map(|n| official.interval_after(n).as_secs())
+            .collect();
         assert_eq!(waits, [2, 2, 2, 2, 4, 4, 4, 4]);
+        assert!(official.validate().is_ok());
         assert_eq!(p.deadline(), Duration::from_secs(90));
         assert_eq!(p.max_consecutive_transient_failures(), 3);
         assert_eq!(p.max_polls(), None);

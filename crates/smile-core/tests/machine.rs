@@ -20,9 +20,12 @@ use smile_testdata::{API_KEY as KEY, PARTNER_ID as PARTNER, fixture, fixture_pat
 const UPLOAD_URL: &str =
     "https://smile-uploads-example.s3.amazonaws.com/videos/085/x/selfie.zip?X-Amz-Signature=abc";
 
+/// The machine tests run on the official SDKs' poll schedule (2 s ×4, then 4 s), whose
+/// round numbers make the timelines easy to read; the default schedule has its own test.
 fn config() -> ClientConfig {
     ClientConfig::builder(PARTNER, KEY)
         .base_url("http://127.0.0.1:9/v1")
+        .poll_policy(PollPolicy::official())
         .build()
         .unwrap()
 }
@@ -281,7 +284,7 @@ fn canonical_bytes_prep_zip_and_first_poll() {
     };
     let m = SubmitJob::new(&config(), request(options))
         .unwrap()
-        .with_poll_policy(PollPolicy::default().with_initial_delay(Duration::from_secs(2)))
+        .with_poll_policy(PollPolicy::official().with_initial_delay(Duration::from_secs(2)))
         .unwrap();
     let run = run_scripted(
         m,
@@ -484,7 +487,7 @@ fn poll_timeout_is_bounded_by_the_deadline() {
 fn max_polls_caps_polling() {
     let m = SubmitJob::new(&config(), request(polling()))
         .unwrap()
-        .with_poll_policy(PollPolicy::default().with_max_polls(Some(2)))
+        .with_poll_policy(PollPolicy::official().with_max_polls(Some(2)))
         .unwrap();
     let run = run_scripted(
         m,
@@ -1843,4 +1846,37 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// The default schedule: polls at 0, 0.25, 0.75, 1.75, 3.75, 5.75 s, then every 4 s, so a
+/// result that is ready 200 ms after the upload arrives with the second poll (0.25 s; the
+/// official schedule takes 2 s), and a 90 s wait costs about as many polls as before.
+#[test]
+fn the_default_schedule_gets_a_quick_result_without_more_polls() {
+    let default = ClientConfig::builder(PARTNER, KEY)
+        .base_url("http://127.0.0.1:9/v1")
+        .build()
+        .unwrap();
+    let m = SubmitJob::new(&default, request(polling())).unwrap();
+    let run = run_scripted(
+        m,
+        std::iter::once(prep_ok(UPLOAD_URL))
+            .chain(std::iter::once(resp(200, "")))
+            .chain(std::iter::repeat_with(incomplete).take(200)),
+    );
+    let put_at = run.sent[1].0;
+    let polls: Vec<u128> = run.sent[2..]
+        .iter()
+        .map(|(t, _)| t.duration_since(put_at).unwrap().as_millis())
+        .collect();
+    assert_eq!(polls[..8], [0, 250, 750, 1750, 3750, 5750, 9750, 13750]);
+    assert_eq!(polls.len(), 27, "polls in 90 s (the official schedule: 25)");
+    let official = SubmitJob::new(&config(), request(polling())).unwrap();
+    let run = run_scripted(
+        official,
+        std::iter::once(prep_ok(UPLOAD_URL))
+            .chain(std::iter::once(resp(200, "")))
+            .chain(std::iter::repeat_with(incomplete).take(200)),
+    );
+    assert_eq!(run.sent.len() - 2, 25);
 }
