@@ -11,8 +11,9 @@ use serde_json::{Map, Value, json};
 use smile_types::{ErrorCodeInfo, ErrorCodeKind};
 
 use crate::outcome::{self, ERROR_KEY};
+use crate::processing;
 use crate::shared::Shared;
-use crate::store::{Job, JobKind, JobPhase, UploadSlot};
+use crate::store::{Job, JobKind, JobPhase, PartnerParams, UploadSlot};
 use crate::wire::{
     ApiError, authenticate, callback_url, job_type, json_response, opt_bool, origin, random_token,
     read_json, reply, req_str, signed, unix_secs,
@@ -24,14 +25,6 @@ pub(crate) struct ExpireUploadUrl;
 
 /// The keys of `partner_params` that are not extras.
 const FIXED_KEYS: [&str; 3] = ["user_id", "job_id", "job_type"];
-
-/// Parsed `partner_params`.
-pub(crate) struct PartnerParams {
-    pub(crate) user_id: String,
-    pub(crate) job_id: String,
-    pub(crate) job_type: u32,
-    pub(crate) extras: Map<String, Value>,
-}
 
 pub(crate) fn partner_params(
     body: &Map<String, Value>,
@@ -254,7 +247,7 @@ async fn job_status_inner(shared: &Shared, req: Request) -> Result<Value, ApiErr
     let job_id = req_str(&body, "job_id", "job_id", "2213")?;
     let history = opt_bool(&body, "history")?;
     let image_links = opt_bool(&body, "image_links")?;
-    shared.run_due();
+    processing::run_due(shared);
     let origin = origin(shared, &parts.headers);
     let store = shared.store();
     let job = store
@@ -310,18 +303,33 @@ async fn job_status_inner(shared: &Shared, req: Request) -> Result<Value, ApiErr
     Ok(signed(shared, fields))
 }
 
-/// `POST /v1/token`.
+/// `POST /v1/token`: checks the callback URL first, then `user_id`, `job_id` and `product`,
+/// with the official SDKs' messages (protocol §6.2).
 pub(crate) async fn token(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let result = async {
         let (parts, body) = req.into_parts();
         let body = read_json(&shared, &parts.headers, body).await?;
         authenticate(&shared, &body, "partner_id", "2205")?;
-        req_str(&body, "user_id", "user_id", "2213")?;
-        req_str(&body, "job_id", "job_id", "2213")?;
-        let product = req_str(&body, "product", "product", "2213")?.to_owned();
         if callback_url(&body)?.is_none() {
-            return Err(ApiError::missing("2213", "callback_url"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "2213",
+                "Callback URL is required for this method",
+            ));
         }
+        let required = |key: &str| {
+            req_str(&body, key, key, "2213").map_err(|e| match e.code.as_deref() {
+                Some("2213") => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "2213",
+                    format!("{key} is required to get a web token"),
+                ),
+                _ => e,
+            })
+        };
+        required("user_id")?;
+        required("job_id")?;
+        let product = required("product")?.to_owned();
         let n = {
             let mut store = shared.store();
             store.tokens_issued += 1;

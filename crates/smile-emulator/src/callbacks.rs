@@ -7,22 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use crate::error_chain::error_chain;
-use crate::shared::Shared;
+use crate::shared::{Delivery, Shared};
 use crate::store::{CallbackOutcome, CallbackRecord};
-
-/// One result to deliver.
-#[derive(Debug, Clone)]
-pub(crate) struct Delivery {
-    pub(crate) job_id: String,
-    pub(crate) smile_job_id: String,
-    pub(crate) url: String,
-    /// The result entry (without `timestamp` / `signature`, added per attempt).
-    pub(crate) entry: Map<String, Value>,
-}
 
 /// Whether `url` may be contacted: an `http`/`https` URL whose host is loopback (`localhost`,
 /// `127.0.0.0/8`, `::1`), or any host when `allow_external`. `Err` says why not.
@@ -259,31 +249,6 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, d: &Delivery) {
     tracing::warn!(url = %d.url, job_id = %d.job_id, "callback given up after {} attempts", cfg.max_attempts);
 }
 
-/// Drives due work: wakes when notified or when the next due time (by the emulator's clock)
-/// is near, and at least every 50 ms while something is scheduled (a test clock may have been
-/// advanced meanwhile).
-pub(crate) async fn scheduler(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    const MAX_NAP: Duration = Duration::from_millis(50);
-    loop {
-        shared.run_due();
-        let nap = shared.next_due().map(|due| {
-            due.duration_since(shared.now())
-                .unwrap_or(Duration::ZERO)
-                .min(MAX_NAP)
-        });
-        tokio::select! {
-            () = shared.wake.notified() => {}
-            () = async {
-                match nap {
-                    Some(d) => tokio::time::sleep(d).await,
-                    None => std::future::pending::<()>().await,
-                }
-            } => {}
-            _ = shutdown.changed() => return,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -293,9 +258,9 @@ mod tests {
     use serde_json::{Map, Value};
     use tokio::sync::{mpsc, watch};
 
-    use super::{Delivery, check_target, dispatcher};
+    use super::{check_target, dispatcher};
     use crate::config::Config;
-    use crate::shared::Shared;
+    use crate::shared::{Delivery, Shared};
     use crate::store::Store;
 
     fn delivery(job: usize, code: usize) -> Delivery {

@@ -8,13 +8,19 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::config::{
-    Config, DEFAULT_API_KEY, DEFAULT_CLI_PORT, DEFAULT_MAX_JSON_BODY, DEFAULT_MAX_ZIP_BODY,
+    Config, DEFAULT_API_KEY, DEFAULT_CLI_PORT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_INFLATED_IN_FLIGHT, DEFAULT_MAX_JSON_BODY, DEFAULT_MAX_ZIP_BODY,
     DEFAULT_PARTNER_ID,
 };
 use crate::faults::{FaultSpecError, parse_fault_arg};
 
+/// Environment variable that can carry the API key (instead of `--api-key`).
+pub const API_KEY_ENV: &str = "SMILE_EMULATOR_API_KEY";
+
 /// Options of the emulator (every one has a default; see `--help`).
-#[derive(Debug, Clone, clap::Args)]
+///
+/// `Debug` redacts the API key.
+#[derive(Clone, clap::Args)]
 #[non_exhaustive]
 pub struct EmulatorArgs {
     /// Address to listen on. Use 0.0.0.0 to accept connections from other machines (the control
@@ -27,8 +33,8 @@ pub struct EmulatorArgs {
     /// Partner id whose signatures are accepted.
     #[arg(long, default_value = DEFAULT_PARTNER_ID, env = "SMILE_EMULATOR_PARTNER_ID")]
     pub partner_id: String,
-    /// API key of that partner.
-    #[arg(long, default_value = DEFAULT_API_KEY, env = "SMILE_EMULATOR_API_KEY", hide_env_values = true)]
+    /// API key of that partner (never printed; the banner says where it came from).
+    #[arg(long, default_value = DEFAULT_API_KEY, env = API_KEY_ENV, hide_env_values = true)]
     pub api_key: String,
     /// Milliseconds between a complete upload and its result.
     #[arg(long, default_value_t = 200)]
@@ -61,6 +67,24 @@ pub struct EmulatorArgs {
     /// Largest zip upload in bytes (larger: 413).
     #[arg(long, default_value_t = DEFAULT_MAX_ZIP_BODY)]
     pub max_zip_body: usize,
+    /// Bytes that all uploads being checked at once may inflate their zips to, together; an
+    /// upload that does not fit waits (--inflate-wait-ms), then its PUT gets 503 SlowDown.
+    #[arg(long, default_value_t = DEFAULT_MAX_INFLATED_IN_FLIGHT)]
+    pub max_inflated_in_flight: usize,
+    /// Milliseconds an upload waits for room in that budget.
+    #[arg(long, default_value_t = 5000)]
+    pub inflate_wait_ms: u64,
+    /// Most connections served at once; when all are taken, the one idle longest (else the one
+    /// sending its request body slowest) is closed to let a new one in.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Seconds a connection has to send a complete request head, after it opens or after its
+    /// previous response (idle keep-alive connections are closed after this).
+    #[arg(long, default_value_t = 30)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a request body has to arrive in full (later: 408, connection closed).
+    #[arg(long, default_value_t = 30)]
+    pub body_read_timeout_secs: u64,
     /// Serve HTTPS with a self-signed certificate generated at start.
     #[arg(long)]
     pub tls: bool,
@@ -73,8 +97,10 @@ pub struct EmulatorArgs {
     /// A fault, as ENDPOINT:key=value,... (repeatable). Endpoints: upload, zip_upload,
     /// job_status, token, id_verification, async_id_verification, business_verification,
     /// async_business_verification, services, valid_documents, images, or * for all. Keys:
-    /// status, body, retry_after, delay_ms, drop_connection, malformed_json, expire_upload_url,
-    /// after_handler, skip, times. Example: job_status:status=503,times=2
+    /// status, body, retry_after, delay_ms, drop_connection, redirect, malformed_json,
+    /// truncated, expire_upload_url, after_handler, skip, times (booleans bare). Examples:
+    /// job_status:status=429,retry_after=120 upload:status=502,after_handler,times=1
+    /// services:truncated zip_upload:redirect
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,
 }
@@ -93,6 +119,11 @@ impl EmulatorArgs {
             timestamp_tolerance: self.timestamp_tolerance_secs.map(Duration::from_secs),
             max_json_body: self.max_json_body,
             max_zip_body: self.max_zip_body,
+            max_inflated_in_flight: self.max_inflated_in_flight,
+            inflate_wait: Duration::from_millis(self.inflate_wait_ms),
+            max_connections: self.max_connections,
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
             tls: self.tls,
             state_file: self.state_file.clone(),
             ..Config::default()
@@ -104,6 +135,89 @@ impl EmulatorArgs {
             config.faults.extend(parse_fault_arg(spec)?);
         }
         Ok(config)
+    }
+}
+
+impl std::fmt::Debug for EmulatorArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorArgs")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("partner_id", &self.partner_id)
+            .field("api_key", &format_args!("[REDACTED]"))
+            .field("processing_delay_ms", &self.processing_delay_ms)
+            .field("review_delay_ms", &self.review_delay_ms)
+            .field("manual_review", &self.manual_review)
+            .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
+            .field("timestamp_tolerance_secs", &self.timestamp_tolerance_secs)
+            .field("allow_external_callbacks", &self.allow_external_callbacks)
+            .field("callback_attempts", &self.callback_attempts)
+            .field("callback_backoff_ms", &self.callback_backoff_ms)
+            .field("max_json_body", &self.max_json_body)
+            .field("max_zip_body", &self.max_zip_body)
+            .field("max_inflated_in_flight", &self.max_inflated_in_flight)
+            .field("inflate_wait_ms", &self.inflate_wait_ms)
+            .field("max_connections", &self.max_connections)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("body_read_timeout_secs", &self.body_read_timeout_secs)
+            .field("tls", &self.tls)
+            .field("cert_out", &self.cert_out)
+            .field("state_file", &self.state_file)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+/// Where the API key of [`EmulatorArgs`] came from: what a startup banner shows instead of
+/// the key itself.
+///
+/// ```
+/// use clap::{CommandFactory as _, FromArgMatches as _, Parser};
+/// use smile_emulator::cli::{ApiKeySource, EmulatorArgs};
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     args: EmulatorArgs,
+/// }
+///
+/// let matches = Cli::command().get_matches_from(["emu", "--api-key", "s3cret"]);
+/// assert_eq!(ApiKeySource::from_matches(&matches), ApiKeySource::Flag);
+/// assert_eq!(ApiKeySource::Flag.describe(), "from --api-key");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiKeySource {
+    /// `--api-key`.
+    Flag,
+    /// The `SMILE_EMULATOR_API_KEY` environment variable.
+    Env,
+    /// [`DEFAULT_API_KEY`]: public, so it may be named.
+    Default,
+}
+
+impl ApiKeySource {
+    /// Reads it from the matches of a parser that flattens [`EmulatorArgs`] (for a subcommand,
+    /// the subcommand's matches).
+    #[must_use]
+    pub fn from_matches(matches: &clap::ArgMatches) -> Self {
+        match matches.value_source("api_key") {
+            Some(clap::parser::ValueSource::CommandLine) => Self::Flag,
+            Some(clap::parser::ValueSource::EnvVariable) => Self::Env,
+            _ => Self::Default,
+        }
+    }
+
+    /// For a banner: `from --api-key`, `from SMILE_EMULATOR_API_KEY`, or
+    /// `the default (emulator-api-key, see --help)`. Never the key itself, unless it is the
+    /// public default.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Flag => "from --api-key",
+            Self::Env => "from SMILE_EMULATOR_API_KEY",
+            Self::Default => "the default (emulator-api-key, see --help)",
+        }
     }
 }
 
@@ -130,6 +244,30 @@ mod tests {
         assert_eq!(config.review_delay, Some(Duration::from_secs(2)));
         assert!(!config.callbacks.allow_external);
         assert!(!format!("{config:?}").contains("emulator-api-key"));
+        assert_eq!(config.max_connections, 1024);
+        assert_eq!(config.idle_timeout, Duration::from_secs(30));
+        assert_eq!(config.body_read_timeout, Duration::from_secs(30));
+        assert_eq!(config.max_inflated_in_flight, 256 << 20);
+        assert_eq!(config.inflate_wait, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_key_source_is_known_and_the_key_never_debug_printed() {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Cli::command()
+            .try_get_matches_from(["smile-emulator", "--api-key", "s3cret-key"])
+            .unwrap();
+        assert_eq!(ApiKeySource::from_matches(&matches), ApiKeySource::Flag);
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert!(!format!("{cli:?}").contains("s3cret-key"), "{cli:?}");
+        let matches = Cli::command()
+            .try_get_matches_from(["smile-emulator"])
+            .unwrap();
+        assert_eq!(ApiKeySource::from_matches(&matches), ApiKeySource::Default);
+        assert_eq!(
+            ApiKeySource::Default.describe(),
+            "the default (emulator-api-key, see --help)"
+        );
     }
 
     #[test]
@@ -149,12 +287,27 @@ mod tests {
             "upload:drop_connection",
             "--timestamp-tolerance-secs",
             "900",
+            "--max-connections",
+            "16",
+            "--idle-timeout-secs",
+            "5",
+            "--body-read-timeout-secs",
+            "2",
+            "--max-inflated-in-flight",
+            "1048576",
+            "--inflate-wait-ms",
+            "0",
         ])
         .unwrap();
         let config = cli.args.to_config().unwrap();
         assert_eq!(config.partner_id, "085");
         assert_eq!(config.review_delay, None);
         assert_eq!(config.timestamp_tolerance, Some(Duration::from_secs(900)));
+        assert_eq!(config.max_connections, 16);
+        assert_eq!(config.idle_timeout, Duration::from_secs(5));
+        assert_eq!(config.body_read_timeout, Duration::from_secs(2));
+        assert_eq!(config.max_inflated_in_flight, 1 << 20);
+        assert_eq!(config.inflate_wait, Duration::ZERO);
         assert_eq!(
             config.faults,
             vec![

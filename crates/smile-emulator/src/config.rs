@@ -27,6 +27,21 @@ pub const DEFAULT_UPLOAD_URL_TTL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_PROCESSING_DELAY: Duration = Duration::from_millis(200);
 /// Time between a provisional result and the final one ("human review").
 pub const DEFAULT_REVIEW_DELAY: Duration = Duration::from_secs(2);
+/// Most connections served at once (when all are taken, idle and slow ones are shed).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Time a connection has to send a complete request head, after it opens or after its previous
+/// response (an idle keep-alive connection is closed after this long).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time a request body has to arrive in full once the emulator starts reading it.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bytes that all uploads in flight may inflate their zips to, together.
+pub const DEFAULT_MAX_INFLATED_IN_FLIGHT: usize = 256 << 20;
+/// How long an upload waits for room in the inflate budget before it is refused (503).
+pub const DEFAULT_INFLATE_WAIT: Duration = Duration::from_secs(5);
+/// How many times the zip body limit the entries of one zip may add up to once inflated.
+pub const INFLATE_FACTOR: usize = 4;
+/// Longest timeout accepted (longer ones are clamped): about a year.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
 
 /// How callbacks are delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +70,16 @@ impl Default for CallbackConfig {
             max_backoff: Duration::from_secs(10),
             timeout: Duration::from_secs(10),
         }
+    }
+}
+
+impl Config {
+    /// The most one zip may inflate to: [`INFLATE_FACTOR`] times `max_zip_body`, and no more
+    /// than the whole in-flight budget.
+    pub(crate) fn max_inflated_per_upload(&self) -> usize {
+        self.max_zip_body
+            .saturating_mul(INFLATE_FACTOR)
+            .min(self.max_inflated_in_flight)
     }
 }
 
@@ -92,6 +117,29 @@ pub struct Config {
     /// Largest zip upload (bytes). The zip's entries may add up to four times this once
     /// inflated (more: the job fails with `0903`).
     pub max_zip_body: usize,
+    /// Bytes that every upload being checked at the same time may inflate their zips to, in
+    /// total (default 256 MiB). An upload reserves what its zip declares before inflating it
+    /// (and may inflate no more); one that does not fit waits up to [`Config::inflate_wait`],
+    /// then its `PUT` is refused with HTTP 503 `SlowDown` and `Retry-After: 1` (the upload URL
+    /// stays valid; retry the same `PUT`). A zip declaring more than the whole budget (or
+    /// more than its own cap) fails its job with `0903`.
+    pub max_inflated_in_flight: usize,
+    /// How long an upload waits for room in the inflate budget (default 5 s).
+    pub inflate_wait: Duration,
+    /// Most connections served at once (default 1024). When all are taken, a new connection
+    /// still gets in: the connection idle longest (waiting for a request) is closed, else the
+    /// one sending its request body at the lowest rate. Connections whose request is being
+    /// processed are never closed; when every one is, new clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time a connection has to send a complete request head after it opens or after its
+    /// previous response (default 30 s): an idle keep-alive connection is closed after this
+    /// long. Clamped to a year.
+    pub idle_timeout: Duration,
+    /// Time a request body has to arrive in full once the emulator starts reading it (default
+    /// 30 s, in total: a body trickled byte by byte is cut off too). A late body gets HTTP 408
+    /// (the zip `PUT`: 400 `RequestTimeout`, as a storage service answers) and the connection
+    /// is closed. Clamped to a year.
+    pub body_read_timeout: Duration,
     /// Serve HTTPS with a self-signed certificate generated at start.
     pub tls: bool,
     /// Load state from this JSON file at start and write it after every change.
@@ -114,6 +162,11 @@ impl Default for Config {
             callbacks: CallbackConfig::default(),
             max_json_body: DEFAULT_MAX_JSON_BODY,
             max_zip_body: DEFAULT_MAX_ZIP_BODY,
+            max_inflated_in_flight: DEFAULT_MAX_INFLATED_IN_FLIGHT,
+            inflate_wait: DEFAULT_INFLATE_WAIT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             tls: false,
             state_file: None,
             faults: Vec::new(),
@@ -135,6 +188,11 @@ impl fmt::Debug for Config {
             .field("callbacks", &self.callbacks)
             .field("max_json_body", &self.max_json_body)
             .field("max_zip_body", &self.max_zip_body)
+            .field("max_inflated_in_flight", &self.max_inflated_in_flight)
+            .field("inflate_wait", &self.inflate_wait)
+            .field("max_connections", &self.max_connections)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("tls", &self.tls)
             .field("state_file", &self.state_file)
             .field("faults", &self.faults)

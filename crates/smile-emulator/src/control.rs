@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::faults::{Endpoint, Fault};
-use crate::shared::{Shared, State as StateHandle};
+use crate::faults::{Endpoint, Fault, expand_endpoint};
+use crate::shared::Shared;
+use crate::state::State as StateHandle;
 use crate::wire::json_response;
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -77,19 +78,9 @@ pub(crate) async fn set_faults(
             Ok(f) => f,
             Err(e) => return bad_request(format!("invalid fault: {e}")),
         };
-        if fault == Fault::default() {
-            return bad_request("the fault sets no effect");
-        }
-        if fault.times == Some(0) {
-            return bad_request(crate::faults::FaultSpecError::ZeroTimes.to_string());
-        }
-        if endpoint == "*" {
-            parsed.extend(Endpoint::ALL.into_iter().map(|e| (e, fault.clone())));
-        } else {
-            match endpoint.parse::<Endpoint>() {
-                Ok(e) => parsed.push((e, fault)),
-                Err(e) => return bad_request(e.to_string()),
-            }
+        match expand_endpoint(&endpoint, fault) {
+            Ok(pairs) => parsed.extend(pairs),
+            Err(e) => return bad_request(e.to_string()),
         }
     }
     for (endpoint, fault) in parsed {
@@ -116,6 +107,15 @@ pub(crate) async fn clear_fault(
         }
         Err(e) => bad_request(e.to_string()),
     }
+}
+
+/// `GET /__emulator/stats`: connection, inflate-budget and redirect counters.
+pub(crate) async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    let stats = StateHandle { shared }.stats();
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(stats).unwrap_or_else(|e| json!({"error": e.to_string()})),
+    )
 }
 
 /// `GET /__emulator/state`.

@@ -117,20 +117,54 @@ impl FromStr for Endpoint {
 /// use std::time::Duration;
 /// use smile_emulator::Fault;
 ///
-/// let fault = Fault::status(503).retry_after(1).times(2);
-/// assert_eq!(fault.status, Some(503));
+/// let fault = Fault::status(429).retry_after(120).times(2);
+/// assert_eq!(fault.status, Some(429));
 /// let slow = Fault::delay(Duration::from_millis(250));
 /// assert_eq!(slow.delay_ms, Some(250));
+/// let lost_reply = Fault::status(502).after_handler().times(1);
+/// assert!(lost_reply.check().is_ok());
+/// let mut both = Fault::status(503);
+/// both.redirect = true;
+/// assert!(both.check().is_err(), "two replacements of one response");
 /// ```
 ///
-/// In JSON (control API `POST /__emulator/faults`), every field is optional:
-/// `{"endpoint": "job_status", "status": 503, "times": 2}`.
+/// The same fault in the other two forms:
 ///
-/// Effects, in order: `delay_ms` (the reply is held back), then `drop_connection` (the
-/// connection is closed with no response), `status` (a fixed error response instead of the
-/// real one), `expire_upload_url`, and `malformed_json` (the real response body cut in half).
-/// With `after_handler`, `drop_connection` and `status` are applied after the request has been
-/// processed (the job exists, the reply is lost).
+/// - command line: `--fault 'ENDPOINT:key=value,...'`, keys as the field names, booleans bare
+///   (`--fault 'upload:status=502,after_handler,times=1'`, `--fault 'job_status:status=429,retry_after=120'`,
+///   `--fault 'services:truncated'`, `--fault 'zip_upload:redirect,times=1'`);
+/// - control API: `POST /__emulator/faults` with the fields as JSON, plus `endpoint`:
+///   `{"endpoint": "upload", "status": 502, "after_handler": true, "times": 1}`.
+///
+/// What happens to a faulted request, in order:
+///
+/// 1. `delay_ms`: the request waits (real time) before it is processed. A client whose
+///    timeout is shorter gives up; the emulator then never processes the request.
+/// 2. One replacement of the response, at most: `drop_connection` (the connection is closed
+///    with no response), `redirect` (`307 Temporary Redirect` with a `Location` on the
+///    emulator's redirect target, `/__emulator/redirect-target/<original path>`, which answers
+///    421 and counts the clients that follow it in [`Stats::redirects_followed`](crate::Stats)),
+///    or `status` (that HTTP status and an error body: `{"error": "...", "code": "2201"}` with
+///    the endpoint's system-error code, storage-style XML on `zip_upload`, or `body`; plus
+///    `Retry-After: <retry_after>` when given).
+///
+///    With `after_handler`, steps 1 and 2 come after the request was processed instead (the
+///    job exists, its reply is late, lost or replaced).
+/// 3. `expire_upload_url` (only `upload` and `zip_upload`: an upload URL born expired, or the
+///    `PUT` refused with the storage service's 403 "Request has expired").
+/// 4. One cut of the body that is sent (the real response or the replacement):
+///    `malformed_json` sends the first half of the body, framed as a complete response (a
+///    correct `Content-Length`), so the client reads all of it and fails to parse it;
+///    `truncated` declares the full `Content-Length`, sends the first half and closes the
+///    connection, as a connection cut mid-response looks to a client (an "unexpected end of
+///    body" error while reading it). An empty body (the zip `PUT`'s 200) is cut as if it were
+///    `{}`.
+///
+/// [`Fault::check`] refuses combinations that cannot all happen (two replacements, both cuts,
+/// a cut of a dropped connection, `retry_after` or `body` without `status`, `after_handler`
+/// with nothing to move); the command line and the control API apply it, the Rust API
+/// ([`Faults::set`], [`EmulatorBuilder::fault`](crate::EmulatorBuilder::fault)) does not (the
+/// first replacement in the order above wins).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -151,15 +185,24 @@ pub struct Fault {
     /// Close the connection without any response.
     #[serde(skip_serializing_if = "is_false")]
     pub drop_connection: bool,
-    /// Replace the response body with its first half (invalid JSON), keeping the status and
-    /// headers.
+    /// Answer `307 Temporary Redirect` to the emulator's redirect target instead (with a
+    /// `Location` header).
+    #[serde(skip_serializing_if = "is_false")]
+    pub redirect: bool,
+    /// Send the first half of the body as the whole body (invalid JSON, correctly framed),
+    /// keeping the status and the other headers.
     #[serde(skip_serializing_if = "is_false")]
     pub malformed_json: bool,
+    /// Declare the full `Content-Length`, send the first half of the body, then close the
+    /// connection.
+    #[serde(skip_serializing_if = "is_false")]
+    pub truncated: bool,
     /// On `upload`: the upload URL handed out is already expired. On `zip_upload`: the `PUT`
     /// is refused with the storage service's 403 "Request has expired" XML.
     #[serde(skip_serializing_if = "is_false")]
     pub expire_upload_url: bool,
-    /// Apply `status` / `drop_connection` after the request was processed instead of before.
+    /// Apply `delay_ms` and the replacement (`status`, `drop_connection`, `redirect`) after
+    /// the request was processed instead of before.
     #[serde(skip_serializing_if = "is_false")]
     pub after_handler: bool,
     /// Let this many matching requests through untouched before the fault starts.
@@ -208,11 +251,29 @@ impl Fault {
         }
     }
 
-    /// Cut the response body in half (invalid JSON).
+    /// Send half the response body as the whole body (invalid JSON).
     #[must_use]
     pub fn malformed_json() -> Self {
         Self {
             malformed_json: true,
+            ..Self::default()
+        }
+    }
+
+    /// Declare the full `Content-Length`, send half the body, close the connection.
+    #[must_use]
+    pub fn truncated() -> Self {
+        Self {
+            truncated: true,
+            ..Self::default()
+        }
+    }
+
+    /// Answer `307 Temporary Redirect` to the emulator's redirect target.
+    #[must_use]
+    pub fn redirect() -> Self {
+        Self {
+            redirect: true,
             ..Self::default()
         }
     }
@@ -247,7 +308,8 @@ impl Fault {
         self
     }
 
-    /// Apply `status` / `drop_connection` after the request was processed.
+    /// Apply `delay_ms` and `status` / `drop_connection` / `redirect` after the request was
+    /// processed.
     #[must_use]
     pub fn after_handler(mut self) -> Self {
         self.after_handler = true;
@@ -303,7 +365,9 @@ impl Fault {
                 "retry_after" => fault.retry_after = Some(num(value)?),
                 "delay_ms" | "delay" => fault.delay_ms = Some(num(value)?),
                 "drop_connection" | "drop" => fault.drop_connection = flag(value)?,
+                "redirect" => fault.redirect = flag(value)?,
                 "malformed_json" => fault.malformed_json = flag(value)?,
+                "truncated" => fault.truncated = flag(value)?,
                 "expire_upload_url" => fault.expire_upload_url = flag(value)?,
                 "after_handler" => fault.after_handler = flag(value)?,
                 "skip" => fault.skip = u32::try_from(num(value)?).map_err(|_| bad())?,
@@ -317,10 +381,60 @@ impl Fault {
                 _ => return Err(FaultSpecError::UnknownKey(key.to_owned())),
             }
         }
-        if fault == Fault::default() {
+        fault.check()?;
+        Ok(fault)
+    }
+
+    /// Refuses a fault that does nothing or whose effects cannot all happen (see the type's
+    /// docs).
+    pub fn check(&self) -> Result<(), FaultSpecError> {
+        if *self == Fault::default() {
             return Err(FaultSpecError::Empty);
         }
-        Ok(fault)
+        if self.times == Some(0) {
+            return Err(FaultSpecError::ZeroTimes);
+        }
+        let conflict = |text: &str| Err(FaultSpecError::Conflict(text.to_owned()));
+        let replacements = [self.status.is_some(), self.drop_connection, self.redirect]
+            .into_iter()
+            .filter(|on| *on)
+            .count();
+        if replacements > 1 {
+            return conflict(
+                "status, drop_connection and redirect each replace the response: give one of them",
+            );
+        }
+        if self.malformed_json && self.truncated {
+            return conflict("malformed_json and truncated each cut the body: give one of them");
+        }
+        if self.drop_connection && (self.malformed_json || self.truncated) {
+            return conflict("a dropped connection sends no body to cut");
+        }
+        if self.status.is_none() && self.retry_after.is_some() {
+            return conflict("retry_after is a header of the status response: give status too");
+        }
+        if self.status.is_none() && self.body.is_some() {
+            return conflict("body is the body of the status response: give status too");
+        }
+        if self.after_handler && replacements == 0 && self.delay_ms.is_none() {
+            return conflict(
+                "after_handler moves delay_ms, status, drop_connection or redirect after the request is processed: give one of them",
+            );
+        }
+        Ok(())
+    }
+
+    /// [`Fault::check`], and whether the fault applies to `endpoint` (`expire_upload_url`
+    /// only applies to `upload` and `zip_upload`).
+    pub fn check_for(&self, endpoint: Endpoint) -> Result<(), FaultSpecError> {
+        self.check()?;
+        if self.expire_upload_url && !matches!(endpoint, Endpoint::Upload | Endpoint::ZipUpload) {
+            return Err(FaultSpecError::NotApplicable {
+                key: "expire_upload_url".to_owned(),
+                endpoint,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -336,7 +450,7 @@ pub enum FaultSpecError {
     Endpoint(#[from] UnknownEndpoint),
     /// A key is not a fault field.
     #[error(
-        "unknown fault key {0:?} (expected status, body, retry_after, delay_ms, drop_connection, malformed_json, expire_upload_url, after_handler, skip, times)"
+        "unknown fault key {0:?} (expected status, body, retry_after, delay_ms, drop_connection, redirect, malformed_json, truncated, expire_upload_url, after_handler, skip, times)"
     )]
     UnknownKey(String),
     /// A value has the wrong form.
@@ -350,6 +464,19 @@ pub enum FaultSpecError {
     /// The fault would do nothing.
     #[error("the fault specification sets no effect")]
     Empty,
+    /// The effects cannot all happen (the text says why).
+    #[error("fault: {0}")]
+    Conflict(String),
+    /// The fault means nothing on that endpoint.
+    #[error(
+        "fault key {key:?} does not apply to endpoint {endpoint} (only to upload and zip_upload)"
+    )]
+    NotApplicable {
+        /// The key.
+        key: String,
+        /// The endpoint.
+        endpoint: Endpoint,
+    },
     /// `times=0`: the fault would apply to no request.
     #[error(
         "fault key \"times\": 0 would apply the fault to no request (give 1 or more, or leave times out to apply it until cleared)"
@@ -357,20 +484,32 @@ pub enum FaultSpecError {
     ZeroTimes,
 }
 
-/// Parses `ENDPOINT:key=value,...` (`*` as the endpoint means every endpoint).
+/// Parses `ENDPOINT:key=value,...` (`*` as the endpoint means every endpoint the fault
+/// applies to: all of them, or `upload` and `zip_upload` for `expire_upload_url`).
 pub fn parse_fault_arg(arg: &str) -> Result<Vec<(Endpoint, Fault)>, FaultSpecError> {
     let (endpoint, spec) = arg
         .split_once(':')
         .ok_or_else(|| FaultSpecError::MissingEndpoint(arg.to_owned()))?;
     let fault = Fault::parse_spec(spec)?;
-    let endpoint = endpoint.trim();
+    expand_endpoint(endpoint.trim(), fault)
+}
+
+/// The (endpoint, fault) pairs that `endpoint` (a name or `*`) stands for, each checked.
+pub(crate) fn expand_endpoint(
+    endpoint: &str,
+    fault: Fault,
+) -> Result<Vec<(Endpoint, Fault)>, FaultSpecError> {
     if endpoint == "*" {
+        fault.check()?;
         return Ok(Endpoint::ALL
             .into_iter()
+            .filter(|e| fault.check_for(*e).is_ok())
             .map(|e| (e, fault.clone()))
             .collect());
     }
-    Ok(vec![(endpoint.parse()?, fault)])
+    let endpoint: Endpoint = endpoint.parse()?;
+    fault.check_for(endpoint)?;
+    Ok(vec![(endpoint, fault)])
 }
 
 /// The fault table shared by the server and the [`Faults`] handle.
@@ -579,7 +718,9 @@ mod tests {
         }
         for (on, name) in [
             (f.drop_connection, "drop_connection"),
+            (f.redirect, "redirect"),
             (f.malformed_json, "malformed_json"),
+            (f.truncated, "truncated"),
             (f.expire_upload_url, "expire_upload_url"),
             (f.after_handler, "after_handler"),
         ] {
@@ -607,25 +748,76 @@ mod tests {
             status in proptest::option::of(100u16..=999),
             retry_after in proptest::option::of(0u64..100_000),
             delay_ms in proptest::option::of(0u64..100_000),
-            flags in proptest::array::uniform4(proptest::bool::ANY),
+            flags in proptest::array::uniform6(proptest::bool::ANY),
             skip in 0u32..10,
             times in proptest::option::of(1u32..10),
         ) {
             let fault = Fault {
                 status, body: None, retry_after, delay_ms,
-                drop_connection: flags[0], malformed_json: flags[1],
-                expire_upload_url: flags[2], after_handler: flags[3],
+                drop_connection: flags[0], redirect: flags[1], malformed_json: flags[2],
+                truncated: flags[3], expire_upload_url: flags[4], after_handler: flags[5],
                 skip, times,
             };
             let json = serde_json::to_string(&fault).unwrap();
             proptest::prop_assert_eq!(&serde_json::from_str::<Fault>(&json).unwrap(), &fault);
+            // The command-line form parses back to the same fault, or is refused for the
+            // same reason `check` gives.
             let spec = spec_of(&fault);
-            if fault == Fault::default() {
-                proptest::prop_assert_eq!(Fault::parse_spec(&spec), Err(FaultSpecError::Empty));
-            } else {
-                proptest::prop_assert_eq!(Fault::parse_spec(&spec).unwrap(), fault);
+            match fault.check() {
+                Ok(()) => proptest::prop_assert_eq!(Fault::parse_spec(&spec).unwrap(), fault),
+                Err(e) => proptest::prop_assert_eq!(Fault::parse_spec(&spec), Err(e)),
             }
         }
+    }
+
+    #[test]
+    fn impossible_combinations_are_refused_with_a_reason() {
+        for (spec, needle) in [
+            ("status=500,drop_connection", "give one of them"),
+            ("redirect,status=307", "give one of them"),
+            ("malformed_json,truncated", "each cut the body"),
+            ("drop_connection,truncated", "no body to cut"),
+            ("retry_after=1", "give status too"),
+            ("body=x", "give status too"),
+            ("after_handler", "after_handler moves"),
+            ("after_handler,times=2", "after_handler moves"),
+        ] {
+            match Fault::parse_spec(spec) {
+                Err(e @ FaultSpecError::Conflict(_)) => {
+                    assert!(e.to_string().contains(needle), "{spec}: {e}");
+                }
+                other => panic!("{spec}: {other:?}"),
+            }
+        }
+        for ok in [
+            "status=429,retry_after=120",
+            "status=502,after_handler,times=1",
+            "delay_ms=5000,after_handler",
+            "redirect,after_handler",
+            "status=500,truncated",
+            "truncated",
+            "redirect,times=1",
+        ] {
+            assert!(Fault::parse_spec(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn expire_upload_url_only_where_there_is_an_upload_url() {
+        assert_eq!(
+            parse_fault_arg("job_status:expire_upload_url"),
+            Err(FaultSpecError::NotApplicable {
+                key: "expire_upload_url".into(),
+                endpoint: Endpoint::JobStatus
+            })
+        );
+        let all = parse_fault_arg("*:expire_upload_url").unwrap();
+        let endpoints: Vec<Endpoint> = all.iter().map(|(e, _)| *e).collect();
+        assert_eq!(endpoints, vec![Endpoint::Upload, Endpoint::ZipUpload]);
+        assert_eq!(
+            parse_fault_arg("*:truncated").unwrap().len(),
+            Endpoint::ALL.len()
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::api::{job_exists, partner_params, requested_error};
-use crate::outcome::{self, EntryContext};
+use crate::outcome::{self, EntryContext, id_result_entry};
 use crate::shared::Shared;
 use crate::store::{Job, JobKind, JobPhase};
 use crate::wire::{ApiError, authenticate, callback_url, read_json, reply, req_str};
@@ -31,112 +31,6 @@ const BUSINESS_ID_TYPES: &[&str] = &[
     "BUSINESS_REGISTRATION",
     "TAX_INFORMATION",
 ];
-
-/// The result entry of an ID lookup (job 5), a business lookup (job 7) or the ID step of a
-/// Biometric KYC job.
-pub(crate) fn id_result_entry(
-    ctx: &EntryContext<'_>,
-    code: &str,
-    id_info: &Map<String, Value>,
-) -> Map<String, Value> {
-    let (text, is_final) =
-        outcome::meta(code, ctx.job_type).map_or(("Unknown", true), |(_, f, t)| (t, f));
-    let found = outcome::is_approved(ctx.job_type, code);
-    let field = |k: &str| {
-        id_info
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("Not Available")
-            .to_owned()
-    };
-    let mut e = Map::new();
-    e.insert("SmileJobID".into(), json!(ctx.smile_job_id));
-    e.insert(
-        "PartnerParams".into(),
-        Value::Object(ctx.partner_params.clone()),
-    );
-    let business = ctx.job_type == 7;
-    e.insert(
-        "ResultType".into(),
-        json!(if business {
-            "Business Verification"
-        } else {
-            "ID Verification"
-        }),
-    );
-    e.insert("ResultText".into(), json!(text));
-    e.insert("ResultCode".into(), json!(code));
-    e.insert("IsFinalResult".into(), json!(is_final.to_string()));
-    e.insert(
-        "Actions".into(),
-        Value::Object(outcome::actions(ctx.job_type, code, None)),
-    );
-    e.insert("Country".into(), json!(field("country")));
-    e.insert("IDType".into(), json!(field("id_type")));
-    e.insert("IDNumber".into(), json!(field("id_number")));
-    if business {
-        if found {
-            e.insert(
-                "company_information".into(),
-                json!({
-                    "company_type": "PRIVATE_COMPANY_LIMITED_BY_SHARES",
-                    "country": field("country"),
-                    "address": "1 Emulator Way, Lagos",
-                    "registration_number": field("id_number"),
-                    "search_number": field("id_number"),
-                    "authorized_shared_capital": "10000000",
-                    "industry": "Software",
-                    "tax_id": "Not Available",
-                    "registration_date": "2020-01-01T00:00:00.000Z",
-                    "phone": "Not Available",
-                    "legal_name": "EMULATOR TEST LIMITED",
-                    "state": "Lagos",
-                    "email": "Not Available",
-                    "status": "ACTIVE"
-                }),
-            );
-            e.insert(
-                "directors".into(),
-                json!([{"name": "ADA LOVELACE", "shareholdings": "100", "id_number": "Not Available", "id_type": "Not Available", "nationality": "Nigerian", "occupation": "Director", "phone_number": "Not Available", "address": "Not Available"}]),
-            );
-            e.insert("beneficial_owners".into(), json!([]));
-        }
-    } else {
-        let (full_name, dob) = if found {
-            let first = field("first_name");
-            let last = field("last_name");
-            let name = if id_info.contains_key("first_name") || id_info.contains_key("last_name") {
-                format!("{first} {last}")
-                    .replace("Not Available", "")
-                    .trim()
-                    .to_owned()
-            } else {
-                "Ada Lovelace".to_owned()
-            };
-            let dob = id_info
-                .get("dob")
-                .and_then(Value::as_str)
-                .unwrap_or("1990-01-01")
-                .to_owned();
-            (name, dob)
-        } else {
-            ("Not Available".to_owned(), "Not Available".to_owned())
-        };
-        e.insert("FullName".into(), json!(full_name));
-        e.insert("DOB".into(), json!(dob));
-        e.insert(
-            "Gender".into(),
-            json!(if found { "F" } else { "Not Available" }),
-        );
-        e.insert("PhoneNumber".into(), json!(field("phone_number")));
-        e.insert("ExpirationDate".into(), json!("Not Available"));
-        e.insert("Photo".into(), json!("Not Available"));
-        e.insert("Address".into(), json!("Not Available"));
-        e.insert("FullData".into(), json!({}));
-    }
-    e.insert("Source".into(), json!("ID API"));
-    e
-}
 
 /// Which ID API call.
 #[derive(Debug, Clone, Copy)]
@@ -166,11 +60,20 @@ pub(crate) async fn handle(shared: Arc<Shared>, call: Call, req: Request) -> Res
     reply(inner(&shared, call, req).await)
 }
 
+/// The ID API reports field problems, wrong types included, with 2413 (the upload flow's 2204
+/// and 2213 have no ID-API use; protocol §10.5).
+fn id_api_code(mut e: ApiError) -> ApiError {
+    if e.code.as_deref() == Some("2204") {
+        e.code = Some("2413".to_owned());
+    }
+    e
+}
+
 async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiError> {
     let (parts, body) = req.into_parts();
     let body = read_json(shared, &parts.headers, body).await?;
     authenticate(shared, &body, "partner_id", "2405")?;
-    let pp = partner_params(&body, "2413")?;
+    let pp = partner_params(&body, "2413").map_err(id_api_code)?;
     let expected = call.job_type();
     if pp.job_type != expected {
         return Err(ApiError::new(
@@ -185,12 +88,12 @@ async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiEr
     requested_error(&pp.extras)?;
     let mut id_info = Map::new();
     for key in ["country", "id_type", "id_number"] {
-        req_str(&body, key, key, "2413")?;
+        req_str(&body, key, key, "2413").map_err(id_api_code)?;
     }
     for key in ID_FIELDS {
         if let Some(v) = body.get(*key) {
             if !v.is_string() {
-                return Err(ApiError::wrong_type(key, "a string"));
+                return Err(id_api_code(ApiError::wrong_type(key, "a string")));
             }
             id_info.insert((*key).to_owned(), v.clone());
         }
@@ -229,7 +132,7 @@ async fn inner(shared: &Shared, call: Call, req: Request) -> Result<Value, ApiEr
             ));
         }
     }
-    let callback = callback_url(&body)?;
+    let callback = callback_url(&body).map_err(id_api_code)?;
     if call.is_async() && callback.is_none() {
         return Err(ApiError::missing("2413", "callback_url"));
     }

@@ -50,7 +50,11 @@
 //! Defaults: partner id [`DEFAULT_PARTNER_ID`] (`"001"`), API key [`DEFAULT_API_KEY`]
 //! (`"emulator-api-key"`), port 0 in process ([`DEFAULT_CLI_PORT`] for the binary), processing
 //! delay 200 ms, review delay 2 s, upload URLs valid 1 h, JSON bodies up to 1 MiB and zips up to
-//! 20 MiB (larger bodies: HTTP 413).
+//! 20 MiB (larger bodies: HTTP 413), and the connection limits of [Connections](#connections).
+//!
+//! The emulator keeps its own, independent copy of the job rules and of the protocol on
+//! purpose: like stripe-mock, it checks the SDK from the outside, so it does not depend on
+//! `smile-core` (only on the wire-level `smile-types`, `smile-sign` and `smile-package`).
 //!
 //! # Choosing the outcome
 //!
@@ -123,27 +127,54 @@
 //!
 //! # Fault injection
 //!
-//! [`Emulator::faults`], `POST /__emulator/faults` or `--fault ENDPOINT:key=value,...` set a
-//! [`Fault`] per [`Endpoint`]: a fixed HTTP status (with optional `Retry-After`), a delay, a
-//! dropped connection (closed with no response, before or after the request was processed),
-//! malformed JSON (the real body cut in half) and expired upload URLs, for a number of requests
-//! or until cleared.
+//! [`Emulator::faults`], [`EmulatorBuilder::fault`], `POST /__emulator/faults` or
+//! `--fault ENDPOINT:key=value,...` set a [`Fault`] per [`Endpoint`] (every v1 endpoint, the
+//! zip `PUT` and image links): a fixed HTTP status (with optional `Retry-After`), before the
+//! request is processed or after it (`after_handler`: the job exists, the reply is lost), a
+//! delay, a dropped connection, a redirect (`307` to the emulator's redirect target, which
+//! counts the clients that follow it), malformed JSON (half the body, correctly framed), a
+//! truncated body (the full `Content-Length` declared, the connection closed after half of it)
+//! and expired upload URLs, for a number of requests (`times`) or until cleared. See [`Fault`]
+//! for the exact forms and what happens in which order.
 //!
 //! # Control API
 //!
 //! Under `/__emulator` (no authentication; the emulator listens on loopback by default):
-//! `GET health`, `GET|POST|DELETE faults`, `DELETE faults/{endpoint}`, `GET state`,
+//! `GET health`, `GET stats` ([`Stats`]), `GET|POST|DELETE faults`, `DELETE faults/{endpoint}`, `GET state`,
 //! `POST reset`, `GET|POST users`, `DELETE users/{user_id}`, `GET jobs/{job_id}`,
 //! `POST review`, `GET callbacks`. Every `POST` there needs `Content-Type: application/json`
 //! (even with no body; `415` otherwise), so that a web page cannot drive it cross-origin without
 //! a CORS preflight, which the emulator never approves. Image links point at `/__emulator/images/{token}`; upload URLs
-//! at `/__emulator/uploads/{token}/selfie.zip`.
+//! at `/__emulator/uploads/{token}/selfie.zip`; `redirect` faults at
+//! `/__emulator/redirect-target/{original path}` (any method; answers 421).
 //!
 //! # Connections
 //!
-//! HTTP/1.1 with keep-alive. A client has 30 seconds to send each request head (request line
-//! and headers) and 10 seconds for a TLS handshake, or its connection is closed. At most 1024
-//! connections are served at once; further clients wait in the listen backlog until one closes.
+//! HTTP/1.1 with keep-alive, built to survive hostile clients (each limit is configurable on
+//! the builder, in [`Config`] and on the command line):
+//!
+//! - A connection has 30 s ([`EmulatorBuilder::idle_timeout`]) to send each request head
+//!   (request line and headers), counted from when it opens or from its previous response (so
+//!   an idle keep-alive connection is closed after 30 s), and 10 s for a TLS handshake.
+//! - A request body must arrive in full within 30 s ([`EmulatorBuilder::body_read_timeout`])
+//!   of the emulator starting to read it, in total: a body trickled a byte at a time is cut off
+//!   too. A late body gets `408 Request Timeout` (the zip `PUT`: the storage service's
+//!   `400 RequestTimeout`) and the connection is closed.
+//! - At most 1024 connections ([`EmulatorBuilder::max_connections`]) are served at once. When
+//!   all are taken, a new connection still gets in: the emulator closes the connection waiting
+//!   longest for a request head, or else the one receiving its request body at the lowest
+//!   average rate; a connection whose request is being processed is never closed. Only when
+//!   every connection is being processed do new clients wait in the listen backlog.
+//! - All the zips being checked at once may inflate to 256 MiB together
+//!   ([`EmulatorBuilder::max_inflated_in_flight`]), besides the cap of each upload (4 × the zip
+//!   body limit). An upload reserves what its zip declares before anything is inflated (and may
+//!   inflate no more); one that does not fit waits up to 5 s
+//!   ([`EmulatorBuilder::inflate_wait`]) for others to finish, then its `PUT` is refused with
+//!   the storage service's `503 SlowDown` and `Retry-After: 1` (its upload URL stays valid). A
+//!   zip that declares more than one upload may inflate to fails its job with `0903`.
+//!
+//! [`Emulator::stats`] (or `GET /__emulator/stats`) counts shed connections, body timeouts,
+//! the inflate budget's high-water mark and refused uploads.
 //!
 //! # TLS and state
 //!
@@ -165,17 +196,22 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
+mod budget;
 mod callbacks;
 pub mod cli;
 mod config;
+mod conn;
 mod control;
+mod error;
 mod error_chain;
 mod faults;
 mod idapi;
 mod outcome;
 mod package;
+mod processing;
 mod server;
 mod shared;
+mod state;
 mod store;
 mod tls;
 mod wire;
@@ -191,51 +227,20 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use config::{
-    CallbackConfig, Config, DEFAULT_API_KEY, DEFAULT_CLI_PORT, DEFAULT_MAX_JSON_BODY,
-    DEFAULT_MAX_ZIP_BODY, DEFAULT_PARTNER_ID, DEFAULT_PROCESSING_DELAY, DEFAULT_REVIEW_DELAY,
-    DEFAULT_UPLOAD_URL_TTL,
+    CallbackConfig, Config, DEFAULT_API_KEY, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_CLI_PORT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_INFLATE_WAIT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_INFLATED_IN_FLIGHT, DEFAULT_MAX_JSON_BODY, DEFAULT_MAX_ZIP_BODY,
+    DEFAULT_PARTNER_ID, DEFAULT_PROCESSING_DELAY, DEFAULT_REVIEW_DELAY, DEFAULT_UPLOAD_URL_TTL,
+    INFLATE_FACTOR,
 };
+pub use error::Error;
 pub use faults::{Endpoint, Fault, FaultSpecError, Faults, UnknownEndpoint, parse_fault_arg};
 pub use outcome::{ERROR_KEY, FINAL_RESULT_KEY, RESULT_KEY};
-pub use shared::State;
 pub use smile_sign::{Clock, FixedClock, SystemClock};
+pub use state::{State, Stats};
 pub use store::{CallbackOutcome, CallbackRecord, JobInfo, JobPhase, UserInfo};
 
 use shared::Shared;
-
-/// The emulator could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The listening address could not be bound.
-    #[error("cannot listen on {addr}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The self-signed certificate or the TLS configuration could not be made.
-    #[error("cannot set up TLS")]
-    Tls(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The state file exists but cannot be read or parsed.
-    #[error("cannot load the state file {path}")]
-    StateFile {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// The background runtime of [`EmulatorBuilder::start_blocking`] could not start.
-    #[error("cannot start the emulator's runtime")]
-    Runtime(#[source] std::io::Error),
-    /// The background thread of [`EmulatorBuilder::start_blocking`] ended before the server was
-    /// ready.
-    #[error("the emulator thread stopped before the server was ready")]
-    ThreadStopped,
-}
 
 /// Builds an [`Emulator`]; every setting has a documented default.
 #[derive(Debug, Clone, Default)]
@@ -346,6 +351,40 @@ impl EmulatorBuilder {
     /// times this once inflated; a zip that inflates to more fails its job with `0903`.
     pub fn max_zip_body(mut self, bytes: usize) -> Self {
         self.config.max_zip_body = bytes;
+        self
+    }
+
+    /// Bytes that all uploads being checked at once may inflate their zips to, together
+    /// (default 256 MiB; see [`Config::max_inflated_in_flight`]).
+    pub fn max_inflated_in_flight(mut self, bytes: usize) -> Self {
+        self.config.max_inflated_in_flight = bytes;
+        self
+    }
+
+    /// How long an upload waits for room in the inflate budget before its `PUT` is refused
+    /// with 503 (default 5 s).
+    pub fn inflate_wait(mut self, wait: Duration) -> Self {
+        self.config.inflate_wait = wait;
+        self
+    }
+
+    /// Most connections served at once (default 1024; see [`Config::max_connections`]).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n;
+        self
+    }
+
+    /// Time a connection has to send a request head after it opens or after its previous
+    /// response (default 30 s; see [`Config::idle_timeout`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.idle_timeout = timeout;
+        self
+    }
+
+    /// Time a request body has to arrive in full (default 30 s; see
+    /// [`Config::body_read_timeout`]).
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body_read_timeout = timeout;
         self
     }
 
@@ -471,11 +510,17 @@ async fn start_inner(config: Config) -> Result<(Emulator, watch::Receiver<bool>)
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let router = server::router(Arc::clone(&shared));
+    let limits = server::Limits {
+        connections: Arc::clone(&shared.connections),
+        idle_timeout: shared.config.idle_timeout.min(config::MAX_TIMEOUT),
+        body_read_timeout: shared.config.body_read_timeout.min(config::MAX_TIMEOUT),
+    };
     let tasks = vec![
         tokio::spawn(server::serve(
             listener,
             router,
             acceptor,
+            limits,
             shutdown_rx.clone(),
         )),
         tokio::spawn(callbacks::dispatcher(
@@ -483,7 +528,7 @@ async fn start_inner(config: Config) -> Result<(Emulator, watch::Receiver<bool>)
             callback_rx,
             shutdown_rx.clone(),
         )),
-        tokio::spawn(callbacks::scheduler(
+        tokio::spawn(processing::scheduler(
             Arc::clone(&shared),
             shutdown_rx.clone(),
         )),
@@ -600,6 +645,13 @@ impl Emulator {
     #[must_use]
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Connection, inflate-budget and redirect counters (the same as
+    /// [`State::stats`]).
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        self.state.stats()
     }
 
     /// The configuration it runs with.

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use smile_emulator::EmulatorBuilder;
-use smile_emulator::cli::EmulatorArgs;
+use smile_emulator::cli::{ApiKeySource, EmulatorArgs};
 
 #[path = "error_chain.rs"]
 mod error_chain;
@@ -26,7 +26,10 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The banner says where the key came from; a key the user chose is never printed.
+    let key_source = ApiKeySource::from_matches(&matches);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&cli.log)
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
             env!("CARGO_PKG_VERSION"),
             emulator.base_url(),
             emulator.partner_id(),
-            cli.args.api_key,
+            key_source.describe(),
             emulator.origin(),
         );
         if let Err(e) = tokio::signal::ctrl_c().await {

@@ -430,6 +430,111 @@ pub(crate) fn result_entry(
     e
 }
 
+/// The result entry of an ID lookup (job 5), a business lookup (job 7) or the ID step of a
+/// Biometric KYC job.
+pub(crate) fn id_result_entry(
+    ctx: &EntryContext<'_>,
+    code: &str,
+    id_info: &Map<String, Value>,
+) -> Map<String, Value> {
+    let (text, is_final) = meta(code, ctx.job_type).map_or(("Unknown", true), |(_, f, t)| (t, f));
+    let found = is_approved(ctx.job_type, code);
+    let field = |k: &str| {
+        id_info
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("Not Available")
+            .to_owned()
+    };
+    let mut e = Map::new();
+    e.insert("SmileJobID".into(), json!(ctx.smile_job_id));
+    e.insert(
+        "PartnerParams".into(),
+        Value::Object(ctx.partner_params.clone()),
+    );
+    let business = ctx.job_type == 7;
+    e.insert(
+        "ResultType".into(),
+        json!(if business {
+            "Business Verification"
+        } else {
+            "ID Verification"
+        }),
+    );
+    e.insert("ResultText".into(), json!(text));
+    e.insert("ResultCode".into(), json!(code));
+    e.insert("IsFinalResult".into(), json!(is_final.to_string()));
+    e.insert(
+        "Actions".into(),
+        Value::Object(actions(ctx.job_type, code, None)),
+    );
+    e.insert("Country".into(), json!(field("country")));
+    e.insert("IDType".into(), json!(field("id_type")));
+    e.insert("IDNumber".into(), json!(field("id_number")));
+    if business {
+        if found {
+            e.insert(
+                "company_information".into(),
+                json!({
+                    "company_type": "PRIVATE_COMPANY_LIMITED_BY_SHARES",
+                    "country": field("country"),
+                    "address": "1 Emulator Way, Lagos",
+                    "registration_number": field("id_number"),
+                    "search_number": field("id_number"),
+                    "authorized_shared_capital": "10000000",
+                    "industry": "Software",
+                    "tax_id": "Not Available",
+                    "registration_date": "2020-01-01T00:00:00.000Z",
+                    "phone": "Not Available",
+                    "legal_name": "EMULATOR TEST LIMITED",
+                    "state": "Lagos",
+                    "email": "Not Available",
+                    "status": "ACTIVE"
+                }),
+            );
+            e.insert(
+                "directors".into(),
+                json!([{"name": "ADA LOVELACE", "shareholdings": "100", "id_number": "Not Available", "id_type": "Not Available", "nationality": "Nigerian", "occupation": "Director", "phone_number": "Not Available", "address": "Not Available"}]),
+            );
+            e.insert("beneficial_owners".into(), json!([]));
+        }
+    } else {
+        let (full_name, dob) = if found {
+            let first = field("first_name");
+            let last = field("last_name");
+            let name = if id_info.contains_key("first_name") || id_info.contains_key("last_name") {
+                format!("{first} {last}")
+                    .replace("Not Available", "")
+                    .trim()
+                    .to_owned()
+            } else {
+                "Ada Lovelace".to_owned()
+            };
+            let dob = id_info
+                .get("dob")
+                .and_then(Value::as_str)
+                .unwrap_or("1990-01-01")
+                .to_owned();
+            (name, dob)
+        } else {
+            ("Not Available".to_owned(), "Not Available".to_owned())
+        };
+        e.insert("FullName".into(), json!(full_name));
+        e.insert("DOB".into(), json!(dob));
+        e.insert(
+            "Gender".into(),
+            json!(if found { "F" } else { "Not Available" }),
+        );
+        e.insert("PhoneNumber".into(), json!(field("phone_number")));
+        e.insert("ExpirationDate".into(), json!("Not Available"));
+        e.insert("Photo".into(), json!("Not Available"));
+        e.insert("Address".into(), json!("Not Available"));
+        e.insert("FullData".into(), json!({}));
+    }
+    e.insert("Source".into(), json!("ID API"));
+    e
+}
+
 /// Whether a job with this last result counts as successful (`job_success`): approved, or
 /// provisionally approved / under review.
 pub(crate) fn is_success(job_type: u32, code: &str) -> bool {

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::budget::{Refused, Reservation, declared_inflated_size};
 use crate::error_chain::error_chain;
+use crate::processing;
 use crate::shared::Shared;
 use crate::store::{Failure, Job, JobPhase, StoredImage};
 use crate::wire::{random_token, read_body};
@@ -86,6 +88,13 @@ pub(crate) async fn put_zip(
                 &format!("Your proposed upload exceeds the maximum allowed size ({limit} bytes)"),
             );
         }
+        Err(e) if e.status == StatusCode::REQUEST_TIMEOUT => {
+            return s3_error(
+                StatusCode::BAD_REQUEST,
+                "RequestTimeout",
+                "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+            );
+        }
         Err(e) => return s3_error(StatusCode::BAD_REQUEST, "IncompleteBody", &e.message),
     };
     // A second PUT to a URL that already delivered a zip (a client retrying after a lost
@@ -106,27 +115,37 @@ pub(crate) async fn put_zip(
     let Some(job_copy) = job_copy else {
         return StatusCode::OK.into_response();
     };
-    // Unpacking and checking may take a while: off the async workers, without the store lock.
-    let checker = Arc::clone(&shared);
-    let checked = match tokio::task::spawn_blocking(move || {
-        check_package(
-            &job_copy,
-            &checker.signer,
-            &checker.config.partner_id,
-            &bytes,
-            checker.config.max_zip_body,
-        )
-    })
-    .await
-    {
-        Ok(checked) => checked,
-        Err(e) => {
-            tracing::error!(job_id = %job_id, error = %e, "package check did not finish");
-            return s3_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "We encountered an internal error. Please try again.",
-            );
+    // Unpacking and checking may take a while: off the async workers, without the store lock,
+    // and within the inflate budget shared by every upload in flight.
+    let checked = match reserve_inflate(&shared, &bytes).await {
+        Err(refused) => return refused,
+        Ok(Err(failure)) => Err(failure),
+        Ok(Ok(reservation)) => {
+            let checker = Arc::clone(&shared);
+            match tokio::task::spawn_blocking(move || {
+                let checked = check_package(
+                    &job_copy,
+                    &checker.signer,
+                    &checker.config.partner_id,
+                    &bytes,
+                    reservation.bytes() as u64,
+                );
+                // The inflated entries are gone once the check returns.
+                drop(reservation);
+                checked
+            })
+            .await
+            {
+                Ok(checked) => checked,
+                Err(e) => {
+                    tracing::error!(job_id = %job_id, error = %e, "package check did not finish");
+                    return s3_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalError",
+                        "We encountered an internal error. Please try again.",
+                    );
+                }
+            }
         }
     };
     {
@@ -180,9 +199,53 @@ pub(crate) async fn put_zip(
         }
     }
     shared.persist();
-    shared.run_due();
+    processing::run_due(&shared);
     shared.wake.notify_one();
     StatusCode::OK.into_response()
+}
+
+/// Reserves from the inflate budget what `zip` declares it inflates to. `Ok(Err(failure))`:
+/// the zip declares more than one upload may inflate to (its job fails with `0903`); `Err`:
+/// the budget stayed full for the whole wait (the `PUT` is refused with 503 `SlowDown`, and
+/// may be retried).
+async fn reserve_inflate(
+    shared: &Shared,
+    zip: &[u8],
+) -> Result<Result<Reservation, Failure>, Response> {
+    let per_upload = shared.config.max_inflated_per_upload();
+    // A zip that cannot be opened is refused before anything is inflated: nothing to reserve.
+    let declared = declared_inflated_size(zip).unwrap_or(0);
+    let too_large = || {
+        zip_corrupt(format!(
+            "the zip's entries add up to {declared} bytes inflated, more than the {per_upload} bytes one upload may inflate to"
+        ))
+    };
+    let Some(wanted) = usize::try_from(declared).ok().filter(|n| *n <= per_upload) else {
+        return Ok(Err(too_large()));
+    };
+    match shared
+        .inflate
+        .reserve(wanted, shared.config.inflate_wait)
+        .await
+    {
+        Ok(reservation) => Ok(Ok(reservation)),
+        Err(Refused::TooLarge) => Ok(Err(too_large())),
+        Err(Refused::Busy) => {
+            tracing::info!(
+                wanted,
+                budget = shared.inflate.limit(),
+                "inflate budget full: upload refused"
+            );
+            let mut resp = s3_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SlowDown",
+                "Please reduce your request rate. (The emulator's budget for zips being unpacked at once is in use; retry the PUT.)",
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            Err(resp)
+        }
+    }
 }
 
 /// A package that passed the checks.
@@ -229,26 +292,21 @@ fn string_or_number(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// How many times the zip body limit the entries of a zip may add up to once inflated.
-pub(crate) const INFLATE_FACTOR: usize = 4;
-
 /// Checks an uploaded zip against its job: readable zip, `info.json` (partner params,
 /// signature when present, id_info), and every image it references present and a JPEG or PNG.
-/// The entries may add up to [`INFLATE_FACTOR`] × `max_zip_body` bytes inflated.
+/// The entries may add up to `max_inflated` bytes inflated.
 pub(crate) fn check_package(
     job: &Job,
     signer: &Signer,
     partner_id: &str,
     zip: &[u8],
-    max_zip_body: usize,
+    max_inflated: u64,
 ) -> Result<Package, Failure> {
     // Unreferenced entries are ignored, duplicates included (the official Python SDK writes
     // one junk entry named `base64imgString` per base64 image).
     let limits = ReadLimits::default()
         .allow_duplicate_names(true)
-        .max_total_bytes(
-            u64::try_from(max_zip_body.saturating_mul(INFLATE_FACTOR)).unwrap_or(u64::MAX),
-        );
+        .max_total_bytes(max_inflated);
     let upload = read_upload_zip_with(zip, limits).map_err(|e| match e {
         ReadError::MissingInfoJson => zip_corrupt("the zip has no info.json entry"),
         ReadError::InfoJson(e) => zip_corrupt(format!("info.json is not valid JSON: {e}")),
@@ -472,11 +530,10 @@ mod tests {
     use smile_types::PartnerId;
 
     use super::*;
-    use crate::api::PartnerParams;
     use crate::outcome::Outcome;
-    use crate::store::JobKind;
+    use crate::store::{JobKind, PartnerParams};
 
-    const LIMIT: usize = 1 << 20;
+    const LIMIT: u64 = 1 << 20;
     const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10];
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0";
 
@@ -680,7 +737,7 @@ mod tests {
     }
 
     #[test]
-    fn inflated_size_is_capped_at_four_times_the_zip_body_limit() {
+    fn inflated_size_is_capped() {
         let info = info(
             json!([{"image_type_id": 0, "image": "", "file_name": "s.jpg"}]),
             json!({}),
@@ -699,11 +756,10 @@ mod tests {
         }
         let bytes = w.finish().unwrap().into_inner();
         assert!(bytes.len() < 5_000, "{}", bytes.len());
-        // 4 x 20 000 = 80 000 < 100 000 inflated: refused as unreadable.
-        let failure = check_package(&job(2), &signer(), "001", &bytes, 20_000).unwrap_err();
+        // 80 000 < 100 000 inflated: refused as unreadable.
+        let failure = check_package(&job(2), &signer(), "001", &bytes, 80_000).unwrap_err();
         assert_eq!(failure.code, "0903", "{failure:?}");
-        // 4 x 30 000 = 120 000: accepted.
-        assert!(check_package(&job(2), &signer(), "001", &bytes, 30_000).is_ok());
+        assert!(check_package(&job(2), &signer(), "001", &bytes, 120_000).is_ok());
     }
 
     #[test]

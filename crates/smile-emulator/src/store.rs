@@ -6,13 +6,20 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::api::PartnerParams;
 use crate::outcome::{Outcome, echo_partner_params};
 
 /// Most callback attempts kept in the log.
 const CALLBACK_LOG_LIMIT: usize = 1000;
 /// Most image bytes kept for image links (oldest dropped first).
 const IMAGE_BYTES_LIMIT: usize = 128 << 20;
+
+/// Parsed `partner_params`.
+pub(crate) struct PartnerParams {
+    pub(crate) user_id: String,
+    pub(crate) job_id: String,
+    pub(crate) job_type: u32,
+    pub(crate) extras: Map<String, Value>,
+}
 
 /// Where a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::crypto::ring::default_provider;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::Error;
+use crate::error::Error;
 
 /// A TLS acceptor for a fresh self-signed certificate valid for `localhost`, `127.0.0.1` and
 /// `::1`, and the certificate in PEM form (for clients to trust).

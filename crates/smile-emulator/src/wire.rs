@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::conn::is_body_timeout;
 use crate::shared::Shared;
 use smile_sign::parse_timestamp;
 
@@ -105,6 +106,12 @@ pub(crate) async fn read_body(
     axum::body::to_bytes(body, limit).await.map_err(|e| {
         if is_length_limit(&e) {
             too_large()
+        } else if let Some(timeout) = is_body_timeout(&e) {
+            ApiError {
+                status: StatusCode::REQUEST_TIMEOUT,
+                code: None,
+                message: format!("Request Timeout: {timeout}"),
+            }
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,

@@ -50,6 +50,14 @@ async fn serves_with_command_line_faults() {
                 "cli-key",
                 "--fault",
                 "services:status=418,times=1",
+                "--fault",
+                "job_status:status=429,retry_after=120",
+                "--fault",
+                "upload:status=502,after_handler,times=1",
+                "--fault",
+                "valid_documents:truncated",
+                "--fault",
+                "zip_upload:redirect,times=1",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -73,6 +81,11 @@ async fn serves_with_command_line_faults() {
     }
     let base = base.unwrap_or_else(|| panic!("no base URL in:\n{banner}"));
     assert!(banner.contains("partner id: 085"), "{banner}");
+    assert!(banner.contains("API key:    from --api-key\n"), "{banner}");
+    assert!(
+        !banner.contains("cli-key"),
+        "the key is never printed:\n{banner}"
+    );
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with("/v1"),
         "{base}"
@@ -81,6 +94,78 @@ async fn serves_with_command_line_faults() {
     assert_eq!(first.status().as_u16(), 418);
     let second = reqwest::get(format!("{base}/services")).await.unwrap();
     assert_eq!(second.status().as_u16(), 200);
+    let origin = base.trim_end_matches("/v1");
+    let faults: serde_json::Value = reqwest::get(format!("{origin}/__emulator/faults"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        faults["faults"],
+        serde_json::json!([
+            {"status": 502, "after_handler": true, "times": 1, "endpoint": "upload"},
+            {"redirect": true, "times": 1, "endpoint": "zip_upload"},
+            {"status": 429, "retry_after": 120, "endpoint": "job_status"},
+            {"truncated": true, "endpoint": "valid_documents"}
+        ]),
+        "{faults}"
+    );
+}
+
+/// The banner says where the API key came from and never prints a key the user chose.
+#[test]
+fn banner_names_the_key_source_not_the_key() {
+    for (args, envs, expected) in [
+        (
+            vec![],
+            vec![],
+            "API key:    the default (emulator-api-key, see --help)",
+        ),
+        (
+            vec![],
+            vec![("SMILE_EMULATOR_API_KEY", "env-s3cret")],
+            "API key:    from SMILE_EMULATOR_API_KEY",
+        ),
+        (
+            vec!["--api-key", "flag-s3cret"],
+            vec![("SMILE_EMULATOR_API_KEY", "env-s3cret")],
+            "API key:    from --api-key",
+        ),
+    ] {
+        let (banner, _child) = banner_of(&args, &envs);
+        assert!(banner.contains(expected), "{args:?} {envs:?}:\n{banner}");
+        assert!(
+            !banner.contains("s3cret"),
+            "{args:?} {envs:?}: the key is printed:\n{banner}"
+        );
+    }
+}
+
+/// Starts the binary on a free port with `args` and `envs`; its banner (up to "Press Ctrl-C")
+/// and the running child.
+fn banner_of(args: &[&str], envs: &[(&str, &str)]) -> (String, ChildGuard) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--port", "0"])
+        .args(args)
+        .env_remove("SMILE_EMULATOR_API_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = ChildGuard::new(cmd.spawn().unwrap());
+    let stdout = child.stdout.take().unwrap();
+    let mut banner = String::new();
+    for line in BufReader::new(stdout).lines().take(8) {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    (banner, child)
 }
 
 /// Starts the binary with `envs` set; its base URL and the child.
