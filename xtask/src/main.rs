@@ -2,7 +2,10 @@
 //!
 //! - `ci`: what CI runs (`.ci/run`): fmt, clippy, doc and the test suite.
 //! - `doc [--open]`: the API documentation, every cross-crate link rendered and checked.
-//! - `bench`: the criterion benchmarks, with their figures.
+//! - `bench [criterion args]`: the package benchmarks (criterion), with their summary line.
+//! - `bench e2e [--jobs N] [--quick] [--only NAME,..]`: both clients end to end against a
+//!   loopback server, and the floor (the `smile-bench` member, release build; see
+//!   docs/benchmarks.md).
 
 mod doc;
 
@@ -42,11 +45,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some("bench") if args.get(1).map(String::as_str) == Some("e2e") => {
+            run(Command::new("cargo")
+                .args(["run", "--release", "--package", "smile-bench", "--", "e2e"])
+                .args(&args[2..]))
+        }
         Some("bench") => run(Command::new("cargo")
             .args(["bench", "--package", "smile-package", "--bench", "package"])
             .args(&args[1..])),
         _ => {
-            eprintln!("usage: cargo xtask <ci | doc [--open] | bench [criterion args]>");
+            eprintln!(
+                "usage: cargo xtask <ci | doc [--open] | bench [criterion args] | bench e2e [--jobs N] [--quick] [--only NAME,..]>"
+            );
             ExitCode::FAILURE
         }
     }

@@ -99,12 +99,12 @@ fn validate_chunked(bytes: &[u8]) -> Result<(u64, Head), Base64Problem> {
     let mut chunks = bytes.chunks(CHUNK_CHARS).peekable();
     while let Some(chunk) = chunks.next() {
         let last = chunks.peek().is_none();
-        if !last {
-            // A complete 4096-character chunk may legally end in padding on its own; in the
-            // middle of the text that padding is not allowed.
-            if let Some(pos) = chunk.iter().position(|&b| b == b'=') {
-                return Err(invalid_at(offset + pos, b'='));
-            }
+        // Only the final characters of the whole text may be padding. The decoder already
+        // rejects a '=' anywhere in a chunk except at its end (a chunk is a multiple of 4
+        // characters, so it may end in canonical padding of its own): an earlier chunk only
+        // needs its last character looked at, not every byte scanned.
+        if !last && chunk.last() == Some(&b'=') {
+            return Err(padding_before_the_end(chunk, offset));
         }
         match STANDARD.decode_slice(chunk, &mut buf) {
             Ok(n) => {
@@ -114,11 +114,23 @@ fn validate_chunked(bytes: &[u8]) -> Result<(u64, Head), Base64Problem> {
                 }
                 total += n as u64;
             }
+            // An earlier chunk holding a '=' is reported as padding before the end (at the
+            // first '='), whatever else is wrong in it, as it always was.
+            Err(_) if !last && chunk.contains(&b'=') => {
+                return Err(padding_before_the_end(chunk, offset));
+            }
             Err(e) => return Err(describe(e, offset, bytes.len())),
         }
         offset += chunk.len();
     }
     Ok((total, head))
+}
+
+/// The error for a chunk that is not the last and holds a `=`: at the first one. Only on the
+/// error path, so the scan costs nothing on a valid text.
+fn padding_before_the_end(chunk: &[u8], offset: usize) -> Base64Problem {
+    let pos = chunk.iter().position(|&b| b == b'=').unwrap_or(0);
+    invalid_at(offset + pos, b'=')
 }
 
 fn describe(e: base64::DecodeSliceError, offset: usize, len: usize) -> Base64Problem {
@@ -240,6 +252,116 @@ mod tests {
             check_base64_image(&text, 1 << 20),
             Err(Base64Problem::Invalid(_))
         ));
+    }
+
+    /// A valid JPEG text of 20,000 characters: four full chunks and most of a fifth (no padding
+    /// of its own: 15,000 bytes).
+    fn long_jpeg_text() -> String {
+        let mut data = vec![0xFF, 0xD8, 0xFF];
+        data.extend((0..3 * 5000 - 3).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        let text = STANDARD.encode(&data);
+        assert!(text.len() > 4 * CHUNK_CHARS && !text.ends_with('='));
+        assert!(check_base64_image(&text, 1 << 20).is_ok());
+        text
+    }
+
+    /// `text` with these offsets replaced by `=`.
+    fn with_padding_at(text: &str, offsets: &[usize]) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        for &at in offsets {
+            bytes[at] = b'=';
+        }
+        String::from_utf8(bytes).unwrap()
+    }
+
+    fn padding_error_at(offset: usize) -> Result<Base64Image, Base64Problem> {
+        Err(Base64Problem::Invalid(format!(
+            "not standard base64: padding '=' before the end of the text at offset {offset}"
+        )))
+    }
+
+    #[test]
+    fn padding_in_the_middle_of_a_later_chunk_is_rejected() {
+        let text = long_jpeg_text();
+        // The second chunk, the third, the fourth, and the last (fifth) one.
+        for at in [
+            CHUNK_CHARS + 1234,
+            2 * CHUNK_CHARS + 4001,
+            3 * CHUNK_CHARS + 10,
+            4 * CHUNK_CHARS + 7,
+            text.len() - 3,
+        ] {
+            let bad = with_padding_at(&text, &[at]);
+            assert_eq!(
+                check_base64_image(&bad, 1 << 20),
+                padding_error_at(at),
+                "{at}"
+            );
+            // Two in a row ("==" in the middle) too.
+            let bad = with_padding_at(&text, &[at, at + 1]);
+            assert_eq!(
+                check_base64_image(&bad, 1 << 20),
+                padding_error_at(at),
+                "{at}"
+            );
+        }
+    }
+
+    #[test]
+    fn padding_at_a_chunk_boundary_is_rejected() {
+        let text = long_jpeg_text();
+        for chunk_end in [
+            CHUNK_CHARS,
+            2 * CHUNK_CHARS,
+            3 * CHUNK_CHARS,
+            4 * CHUNK_CHARS,
+        ] {
+            // The last one or two characters of a chunk (which alone would decode), and the
+            // first one or two of the next.
+            for offsets in [
+                &[chunk_end - 1][..],
+                &[chunk_end - 2, chunk_end - 1],
+                &[chunk_end],
+                &[chunk_end, chunk_end + 1],
+                &[chunk_end - 1, chunk_end],
+            ] {
+                let bad = with_padding_at(&text, offsets);
+                assert_eq!(
+                    check_base64_image(&bad, 1 << 20),
+                    padding_error_at(offsets[0]),
+                    "{offsets:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn padding_in_an_earlier_chunk_is_reported_before_other_problems_in_it() {
+        // As before the fast path: a chunk that is not the last and holds a '=' is reported
+        // at its first '=', even when another problem comes earlier in that chunk.
+        let text = long_jpeg_text();
+        let mut bad = with_padding_at(&text, &[CHUNK_CHARS + 900]).into_bytes();
+        bad[CHUNK_CHARS + 100] = b' ';
+        let bad = String::from_utf8(bad).unwrap();
+        assert_eq!(
+            check_base64_image(&bad, 1 << 20),
+            padding_error_at(CHUNK_CHARS + 900)
+        );
+        // In the last chunk the first problem is reported, as the decoder finds it.
+        let at = 4 * CHUNK_CHARS + 100;
+        let mut bad = with_padding_at(&text, &[at + 50]).into_bytes();
+        bad[at] = b' ';
+        let Err(Base64Problem::Invalid(msg)) =
+            check_base64_image(&String::from_utf8(bad).unwrap(), 1 << 20)
+        else {
+            panic!()
+        };
+        assert!(
+            msg.contains(&format!(
+                "whitespace or a line break (the text must be one unbroken line) at offset {at}"
+            )),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -1,0 +1,158 @@
+//! Two ureq transports that avoid what `timeout_global` costs in smile-blocking's default
+//! transport (`crates/smile-blocking/src/transport.rs`): with any timeout that covers name
+//! resolution (`timeout_global`, `timeout_per_call`, `timeout_resolve`), ureq 3's default
+//! resolver spawns a thread for every lookup, and ureq resolves the host of every request
+//! before it looks in its connection pool, so a kept-alive connection still costs a thread
+//! spawn and a lookup per request (3 per job).
+//!
+//! - [`Variant::PhaseTimeouts`]: no `timeout_global`; the request's timeout bounds each phase
+//!   (send request, send body, receive response head, receive body) instead of their total.
+//!   Only ureq's stable configuration API.
+//! - [`Variant::CachingResolver`]: `timeout_global` kept as it is (the same total deadline);
+//!   a resolver that remembers a host's addresses for a few seconds, so the lookup (and its
+//!   thread) runs only on a miss. Uses ureq's
+//!   `unversioned` resolver API (not covered by semver).
+//!
+//! Both keep the rest of the default transport's configuration (every status returned, no
+//! redirects, connect timeout, no automatic headers, the configured root certificates).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use smile_blocking::ureq;
+use smile_core::{HttpRequest, HttpResponse, Transport, TransportFailure, TransportFailureKind};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// Which way around `timeout_global`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Variant {
+    /// Per-phase timeouts from the request's timeout; no total.
+    PhaseTimeouts,
+    /// `timeout_global` as today, with [`CachingResolver`].
+    CachingResolver,
+}
+
+/// A ureq transport of one [`Variant`].
+pub(crate) struct BenchUreq {
+    agent: ureq::Agent,
+    variant: Variant,
+}
+
+impl BenchUreq {
+    /// Configured like smile-blocking's default transport, trusting `root_pem` when given.
+    pub(crate) fn new(variant: Variant, connect_timeout: Duration, root_pem: Option<&str>) -> Self {
+        use ureq::config::AutoHeaderValue;
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(pem) = root_pem {
+            let certs: Vec<_> = ureq::tls::parse_pem(pem.as_bytes())
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
+        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(connect_timeout))
+            .user_agent(AutoHeaderValue::None)
+            .accept(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None)
+            .tls_config(tls.build())
+            .build();
+        let agent = match variant {
+            Variant::PhaseTimeouts => ureq::Agent::new_with_config(config),
+            Variant::CachingResolver => ureq::Agent::with_parts(
+                config,
+                DefaultConnector::default(),
+                CachingResolver::new(Duration::from_secs(5)),
+            ),
+        };
+        Self { agent, variant }
+    }
+}
+
+impl Transport for BenchUreq {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        let timeout = smile_core::request_timeout(&request);
+        let target = smile_core::request_target(&request);
+        let configured = self.agent.configure_request(request);
+        let request = match self.variant {
+            Variant::PhaseTimeouts => configured
+                .timeout_send_request(timeout)
+                .timeout_send_body(timeout)
+                .timeout_recv_response(timeout)
+                .timeout_recv_body(timeout)
+                .build(),
+            Variant::CachingResolver => configured.timeout_global(timeout).build(),
+        };
+        let response = self.agent.run(request).map_err(|e| failure(e, &target))?;
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(smile_core::MAX_RESPONSE_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|e| failure(e, &target))?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+fn failure(e: ureq::Error, target: &str) -> TransportFailure {
+    let kind = match &e {
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed => TransportFailureKind::Connect,
+        ureq::Error::Timeout(_) => TransportFailureKind::Timeout,
+        ureq::Error::BodyExceedsLimit(_) => TransportFailureKind::BodyTooLarge,
+        _ => TransportFailureKind::Io,
+    };
+    TransportFailure::new(kind, target).with_source(e)
+}
+
+/// ureq's default resolver, with its answers kept for `ttl` per `host:port`: the lookup (on a
+/// thread bounded by the request's timeout, as before) runs only on a miss, not before every
+/// request.
+#[derive(Debug)]
+pub(crate) struct CachingResolver {
+    inner: DefaultResolver,
+    ttl: Duration,
+    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+}
+
+impl CachingResolver {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self {
+            inner: DefaultResolver::default(),
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let Some(authority) = uri.authority() else {
+            return self.inner.resolve(uri, config, timeout);
+        };
+        let key = authority.as_str().to_ascii_lowercase();
+        if let Some((at, addrs)) = self.cache.lock().expect("cache lock").get(&key)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(addrs.clone());
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        self.cache
+            .lock()
+            .expect("cache lock")
+            .insert(key, (Instant::now(), addrs.clone()));
+        Ok(addrs)
+    }
+}
