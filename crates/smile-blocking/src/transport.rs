@@ -31,7 +31,7 @@ impl UreqTransport {
         }
     }
 
-    /// The transport that [`WebApiBuilder::build`] makes: the configuration's connect timeout
+    /// The transport that [`WebApiBuilder::build`](crate::WebApiBuilder::build) makes: the configuration's connect timeout
     /// and, when it has any, its [root certificates](ClientConfig::root_certificates_pem)
     /// instead of the web PKI roots.
     ///
