@@ -519,3 +519,9 @@ pub fn read_http_request_body(reader: &mut impl BufRead) -> Option<Vec<u8>> {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct WorkspaceReadmeDoctests;
+
+/// smile-emulator's README example (it uses smile-blocking, so it is compiled here rather than
+/// in the emulator crate).
+#[cfg(doctest)]
+#[doc = include_str!("../../crates/smile-emulator/README.md")]
+struct EmulatorReadmeDoctests;

@@ -703,7 +703,6 @@ pub async fn run_until(
     Ok(())
 }
 
-/// The crate README's example (its crates.io page), compiled as a doc test so it stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+// The README's example drives the emulator with smile-blocking, which dev-depends on this
+// crate: it is compiled as a doc test by the `tests` member (smile-tests), so that the two
+// crates do not dev-depend on each other (packaging could not order them).
