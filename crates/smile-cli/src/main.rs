@@ -1,287 +1,301 @@
-//! `smile`: the Smile ID command line.
+//! `smile`: the Smile ID command line (v1 API).
 //!
-//! - `smile demo`: SmartSelfie™ Authentication end to end on the embedded emulator.
-//! - `smile emulator`: run the local Smile ID v1 API.
-//! - `smile submit`: submit a SmartSelfie™ Authentication job (job type 2).
-//! - `smile status`: query a job's status (signature verified).
-//! - `smile verify-callback`: verify a callback body from a file or standard input.
-//! - `smile listen`: a loopback callback endpoint that verifies and prints what it receives.
+//! - `smile register` / `smile auth`: SmartSelfie™ Registration (job 4) and Authentication
+//!   (job 2); `smile submit --job-type 1|2|4|6|11`: any image job.
+//! - `smile kyc` (Enhanced KYC, job 5), `smile business` (job 7), `smile token`,
+//!   `smile services`, `smile documents`, `smile status`.
+//! - `smile verify-callback`, `smile listen` (a callback endpoint), `smile emulator`,
+//!   `smile demo`, `smile completions`.
 //!
 //! Credentials come from `SMILE_PARTNER_ID` and `SMILE_API_KEY` (or the flags); the API key is
-//! never printed.
+//! never printed. `--json` prints one JSON document on stdout (docs/cli.md); the exit code
+//! says what the result means (see [`output::EXIT_CODES_HELP`]).
 
+mod args;
+mod callback;
+mod calls;
 mod demo;
-mod receiver;
+mod fail;
+mod jobs;
+mod listen;
+mod logging;
+mod output;
+mod progress;
 mod report;
+mod shell;
 
-use std::io::Read;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
 
-use clap::{Args, Parser, Subcommand};
-use smile_blocking::types::PartnerId;
-use smile_blocking::{
-    CallbackVerifier, Image, JobOptions, JobStatusOptions, JobType, PartnerParams, SecretString,
-    Server, Signer, WebApi,
-};
-use smile_emulator::cli::EmulatorArgs;
+use clap::{ArgAction, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+use smile_blocking::JobType;
+use smile_emulator::cli::{ApiKeySource, EmulatorArgs};
 
-/// The Smile ID command line (v1 API).
+use crate::output::{CliError, Done, EXIT_CODES_HELP, exit};
+
+/// The Smile ID command line (v1 API): enrol and authenticate users, run any job, verify and
+/// receive callbacks, and run a local emulator of the API.
 #[derive(Debug, Parser)]
-#[command(name = "smile", version, about)]
+#[command(name = "smile", version, after_help = EXIT_CODES_HELP)]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Debug, Args)]
+struct Global {
+    /// Print one JSON document on stdout (results and errors alike; see docs/cli.md) and
+    /// nothing else there; no progress line.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log the SDK's steps on stderr: -v info, -vv debug (RUST_LOG, when set, is used instead).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// SmartSelfie(TM) Authentication end to end on the embedded emulator (no account, no network).
-    Demo,
-    /// Run the local Smile ID v1 API (see `smile-emulator --help` for the behaviour).
+    /// Enrol a user: SmartSelfie(TM) Registration (job type 4), from a selfie (and liveness
+    /// frames).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Register(jobs::SelfieJobArgs),
+    /// Authenticate an enrolled user: SmartSelfie(TM) Authentication (job type 2), from a
+    /// selfie and liveness frames.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Auth(jobs::SelfieJobArgs),
+    /// Submit any image job (1, 2, 4, 6 or 11); `register` and `auth` are its short forms.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Submit(Box<jobs::SubmitArgs>),
+    /// Enhanced KYC (job type 5): look an ID number up with the ID authority.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Kyc(calls::KycArgs),
+    /// Business verification (job type 7): look a business up in its registry.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Business(calls::BusinessArgs),
+    /// A web token for the hosted web flow or the Web SDK.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Token(calls::TokenArgs),
+    /// The services Smile ID supports (hosted web products per country, bank codes).
+    Services(calls::ServicesArgs),
+    /// The ID documents Smile ID accepts, per country.
+    Documents(calls::DocumentsArgs),
+    /// Ask for a job's status (the response's signature is verified).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Status(calls::StatusArgs),
+    /// Verify a callback body (a file, or - for standard input) and show what it means.
+    #[command(after_help = EXIT_CODES_HELP)]
+    VerifyCallback(callback::VerifyArgs),
+    /// A callback endpoint for development: verifies, shows and (with --forward-to) forwards
+    /// every callback it receives; marks duplicates.
+    Listen(listen::ListenArgs),
+    /// Run the local Smile ID v1 API (the smile-emulator binary; --help lists its options).
     Emulator(EmulatorArgs),
-    /// Submit a SmartSelfie(TM) Authentication job (job type 2).
-    Submit(SubmitArgs),
-    /// Query a job's status; the response's signature is verified.
-    Status(StatusArgs),
-    /// Verify a callback body (file or `-` for standard input) and print what it means.
-    VerifyCallback(VerifyArgs),
-    /// Listen for callbacks on a loopback port; verify and print each one.
-    Listen(ListenArgs),
+    /// SmartSelfie(TM) Authentication end to end on the embedded emulator (no account, no
+    /// network).
+    Demo,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
-struct Credentials {
-    /// Partner id, exactly as in the portal ("085" and "85" differ).
-    #[arg(long, env = "SMILE_PARTNER_ID")]
-    partner_id: String,
-    /// API key of the chosen environment (kept as a secret: never printed, not even by Debug).
-    #[arg(long, env = "SMILE_API_KEY", hide_env_values = true, value_parser = secret)]
-    api_key: SecretString,
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
 }
 
-#[derive(Debug, Args)]
-struct ServerArgs {
-    /// 0 = sandbox, 1 = production, or a base URL such as http://127.0.0.1:8080/v1.
-    #[arg(long, env = "SMILE_SID_SERVER", default_value = "0")]
-    server: String,
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Register(_) => "register",
+            Self::Auth(_) => "auth",
+            Self::Submit(_) => "submit",
+            Self::Kyc(_) => "kyc",
+            Self::Business(_) => "business",
+            Self::Token(_) => "token",
+            Self::Services(_) => "services",
+            Self::Documents(_) => "documents",
+            Self::Status(_) => "status",
+            Self::VerifyCallback(_) => "verify-callback",
+            Self::Listen(_) => "listen",
+            Self::Emulator(_) => "emulator",
+            Self::Demo => "demo",
+            Self::Completions(_) => "completions",
+        }
+    }
 }
 
-/// Who is asking, where, and about which job.
-#[derive(Debug, Args)]
-struct JobTarget {
-    #[command(flatten)]
-    credentials: Credentials,
-    #[command(flatten)]
-    server: ServerArgs,
-    /// The partner's user id (for a new job 2: the user_id of the earlier enrolment).
-    #[arg(long)]
-    user_id: String,
-    /// The partner's job id (for a new job: a new, unique one).
-    #[arg(long)]
-    job_id: String,
-}
-
-#[derive(Debug, Args)]
-struct SubmitArgs {
-    #[command(flatten)]
-    target: JobTarget,
-    /// The selfie (JPEG or PNG file).
-    #[arg(long)]
-    selfie: PathBuf,
-    /// Liveness frames (8 recommended), in the order taken.
-    #[arg(long, num_args = 1..)]
-    liveness: Vec<PathBuf>,
-    /// Callback URL for the result.
-    #[arg(long, env = "SMILE_CALLBACK_URL")]
-    callback_url: Option<String>,
-    /// Return at once instead of waiting for the result.
-    #[arg(long)]
-    no_wait: bool,
-}
-
-#[derive(Debug, Args)]
-struct StatusArgs {
-    #[command(flatten)]
-    target: JobTarget,
-    /// Include the job's history.
-    #[arg(long)]
-    history: bool,
-    /// Include links to the job's images.
-    #[arg(long)]
-    image_links: bool,
-    /// Print the verified response as JSON.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Debug, Args)]
-struct VerifyArgs {
-    #[command(flatten)]
-    credentials: Credentials,
-    /// The body, exactly as received (`-` for standard input).
-    body: PathBuf,
-    /// Freshness window in seconds (0 disables the check).
-    #[arg(long, default_value_t = 900)]
-    tolerance_secs: u64,
-}
-
-#[derive(Debug, Args)]
-struct ListenArgs {
-    #[command(flatten)]
-    credentials: Credentials,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8787")]
-    addr: SocketAddr,
+/// What every command is given.
+#[derive(Debug)]
+pub(crate) struct Run {
+    /// `--json`.
+    pub(crate) json: bool,
+    /// Whether to draw the progress line.
+    pub(crate) progress: bool,
+    /// The arguments after the program name (for the `--resume` command).
+    pub(crate) args: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo => demo::run(),
-        Command::Emulator(args) => emulator(&args),
-        Command::Submit(args) => submit(args),
-        Command::Status(args) => status(args),
-        Command::VerifyCallback(args) => verify_callback(&args),
-        Command::Listen(args) => listen(&args),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json = wants_json(&args);
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return ExitCode::from(usage_error(&e, json, &args)),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("smile: {}", report::error(e.as_ref()));
-            ExitCode::FAILURE
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return ExitCode::from(usage_error(&e, json, &args)),
+    };
+    let command = cli.command.name();
+    logging::init(cli.global.verbose, &logging::base_for(command));
+    let run = Run {
+        json: cli.global.json,
+        progress: progress::wanted(cli.global.json),
+        args,
+    };
+    let result: Result<Option<Done>, CliError> = match cli.command {
+        Command::Register(a) => {
+            jobs::run(a.into_submit(JobType::SmartSelfieRegistration), &run).map(Some)
         }
+        Command::Auth(a) => {
+            jobs::run(a.into_submit(JobType::SmartSelfieAuthentication), &run).map(Some)
+        }
+        Command::Submit(a) => jobs::run(*a, &run).map(Some),
+        Command::Kyc(a) => calls::kyc(a, &run).map(Some),
+        Command::Business(a) => calls::business(a, &run).map(Some),
+        Command::Token(a) => calls::token(a, &run).map(Some),
+        Command::Services(a) => calls::services(&a, &run).map(Some),
+        Command::Documents(a) => calls::documents(&a, &run).map(Some),
+        Command::Status(a) => calls::status(a, &run).map(Some),
+        Command::VerifyCallback(a) => callback::verify(&a, &run).map(Some),
+        Command::Listen(a) => listen::run(&a, &run).map(|()| None),
+        Command::Emulator(a) => {
+            let source = matches
+                .subcommand_matches("emulator")
+                .map_or(ApiKeySource::Default, ApiKeySource::from_matches);
+            emulator(&a, source, &run).map(|()| None)
+        }
+        Command::Demo => demo::run(run.json).map(Some),
+        Command::Completions(a) => Ok(Some(completions(&a, run.json))),
+    };
+    let code = match result {
+        Ok(Some(done)) => output::finish(command, run.json, &done),
+        Ok(None) => exit::OK,
+        Err(e) => output::fail(command, run.json, &e),
+    };
+    ExitCode::from(code)
+}
+
+/// Whether `--json` is among the arguments (before any `--`), for errors found while parsing.
+fn wants_json(args: &[String]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// A parse error (or `--help`/`--version`): clap's text, or the JSON error document.
+fn usage_error(e: &clap::Error, json: bool, args: &[String]) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) && !(json && e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+    {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            exit::USAGE
+        } else {
+            exit::OK
+        };
+    }
+    if !json {
+        let _ = e.print();
+        return exit::USAGE;
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let first = lines
+        .next()
+        .unwrap_or("invalid usage")
+        .trim_start_matches("error: ")
+        .to_owned();
+    let mut err = CliError::usage(first);
+    err.hints = lines
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let command = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| Cli::command().find_subcommand(a.as_str()).is_some())
+        .map_or("smile", String::as_str);
+    output::fail(command, true, &err)
+}
+
+fn completions(args: &CompletionsArgs, json: bool) -> Done {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "smile", &mut script);
+    let script = String::from_utf8_lossy(&script).into_owned();
+    if json {
+        Done::new(output::Outcome::Ok, String::new())
+            .field("shell", serde_json::Value::from(args.shell.to_string()))
+            .field("script", serde_json::Value::from(script))
+    } else {
+        Done::new(output::Outcome::Ok, script)
     }
 }
 
-type CmdResult = Result<(), Box<dyn std::error::Error>>;
-
-fn client(
-    target: &JobTarget,
-    callback_url: Option<String>,
-) -> Result<WebApi, Box<dyn std::error::Error>> {
-    let server: Server = target.server.server.parse()?;
-    let mut builder = WebApi::builder(
-        target.credentials.partner_id.as_str(),
-        target.credentials.api_key.clone(),
-    )
-    .server(server);
-    if let Some(url) = callback_url {
-        builder = builder.default_callback(url);
+/// `smile emulator`: the emulator in this process until Ctrl-C.
+fn emulator(args: &EmulatorArgs, key_source: ApiKeySource, run: &Run) -> Result<(), CliError> {
+    let config = args
+        .to_config()
+        .map_err(|e| CliError::usage(format!("--fault: {e}")))?;
+    let emulator = smile_emulator::EmulatorBuilder::from_config(config)
+        .start_blocking()
+        .map_err(|e| {
+            CliError::failure(
+                "emulator",
+                format!("the emulator did not start: {}", report::chain(&e)),
+            )
+        })?;
+    if let (Some(path), Some(pem)) = (&args.cert_out, emulator.cert_pem())
+        && let Err(e) = std::fs::write(path, pem)
+    {
+        return Err(CliError::failure(
+            "file",
+            format!(
+                "cannot write the certificate to {} (--cert-out): {e}",
+                path.display()
+            ),
+        ));
     }
-    Ok(builder.build()?)
-}
-
-/// Parses a command-line value straight into a [`SecretString`].
-fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
-    Ok(SecretString::from(value))
-}
-
-fn signer(credentials: &Credentials) -> Signer {
-    Signer::new(
-        PartnerId::new(credentials.partner_id.as_str()),
-        credentials.api_key.clone(),
-    )
-}
-
-fn emulator(args: &EmulatorArgs) -> CmdResult {
-    let emulator =
-        smile_emulator::EmulatorBuilder::from_config(args.to_config()?).start_blocking()?;
-    println!(
-        "smile emulator listening\n  base URL:   {}\n  partner id: {}\n  control:    {}/__emulator\nPress Ctrl-C to stop.",
-        emulator.base_url(),
-        emulator.partner_id(),
-        emulator.origin(),
-    );
+    if run.json {
+        output::print_json_line(&serde_json::json!({
+            "event": "listening",
+            "base_url": emulator.base_url(),
+            "partner_id": emulator.partner_id(),
+            "api_key": key_source.describe(),
+            "control": format!("{}/__emulator", emulator.origin()),
+        }));
+    } else {
+        output::print_line(&format!(
+            "smile emulator listening\n  base URL:   {}\n  partner id: {}\n  API key:    {}\n  control:    {}/__emulator\n\
+             Use it with: --server {} --partner-id {}\nPress Ctrl-C to stop.",
+            emulator.base_url(),
+            emulator.partner_id(),
+            key_source.describe(),
+            emulator.origin(),
+            emulator.base_url(),
+            emulator.partner_id(),
+        ));
+    }
     loop {
         std::thread::park();
     }
-}
-
-fn submit(args: SubmitArgs) -> CmdResult {
-    let api = client(&args.target, args.callback_url)?;
-    let mut images = vec![Image::selfie_file(args.selfie)];
-    images.extend(args.liveness.into_iter().map(Image::liveness_file));
-    let wait = !args.no_wait;
-    let outcome = api
-        .submit_job(
-            PartnerParams::new(
-                args.target.user_id,
-                args.target.job_id,
-                JobType::SmartSelfieAuthentication,
-            ),
-            images,
-            None,
-            JobOptions {
-                return_job_status: wait,
-                return_history: wait,
-                return_image_links: wait,
-                ..JobOptions::default()
-            },
-        )
-        .map_err(|e| report::client_error(&e))?;
-    report::outcome(&outcome, JobType::SmartSelfieAuthentication, "");
-    Ok(())
-}
-
-fn status(args: StatusArgs) -> CmdResult {
-    let api = client(&args.target, None)?;
-    let status = api
-        .get_job_status(
-            args.target.user_id,
-            args.target.job_id,
-            JobStatusOptions {
-                history: args.history,
-                image_links: args.image_links,
-            },
-        )
-        .map_err(|e| report::client_error(&e))?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
-    } else {
-        println!(
-            "job_complete {:?}, job_success {:?}",
-            status.job_complete(),
-            status.job_success()
-        );
-        report::status(&status, None, "");
-    }
-    Ok(())
-}
-
-fn verify_callback(args: &VerifyArgs) -> CmdResult {
-    let body = if args.body.as_os_str() == "-" {
-        let mut body = Vec::new();
-        std::io::stdin().read_to_end(&mut body)?;
-        body
-    } else {
-        std::fs::read(&args.body)?
-    };
-    let tolerance = (args.tolerance_secs > 0).then(|| Duration::from_secs(args.tolerance_secs));
-    let verified = CallbackVerifier::new(signer(&args.credentials))
-        .tolerance(tolerance)
-        .verify(&body, SystemTime::now())?;
-    println!("signature valid");
-    report::entry(&verified.callback, None, "");
-    Ok(())
-}
-
-fn listen(args: &ListenArgs) -> CmdResult {
-    let receiver =
-        receiver::Receiver::start(args.addr, CallbackVerifier::new(signer(&args.credentials)))?;
-    println!("listening for callbacks at {}", receiver.url());
-    for delivery in receiver.iter() {
-        match delivery {
-            Ok(verified) => {
-                println!("callback (signature verified):");
-                report::entry(&verified.callback, None, "  ");
-            }
-            Err(e) => println!("callback refused (answered 401): {}", report::error(&e)),
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -292,7 +306,16 @@ mod tests {
 
     #[test]
     fn the_api_key_never_shows_in_debug_output() {
-        for command in ["status", "submit", "verify-callback", "listen"] {
+        for command in [
+            "status",
+            "auth",
+            "register",
+            "submit",
+            "kyc",
+            "verify-callback",
+            "listen",
+            "documents",
+        ] {
             let mut args = vec![
                 "smile",
                 command,
@@ -303,7 +326,18 @@ mod tests {
             ];
             match command {
                 "status" => args.extend(["--user-id", "u", "--job-id", "j"]),
-                "submit" => args.extend(["--user-id", "u", "--job-id", "j", "--selfie", "s.jpg"]),
+                "auth" | "register" => args.extend(["--user-id", "u", "--selfie", "s.jpg"]),
+                "submit" => args.extend(["--job-type", "2", "--user-id", "u", "--selfie", "s.jpg"]),
+                "kyc" => args.extend([
+                    "--user-id",
+                    "u",
+                    "--country",
+                    "NG",
+                    "--id-type",
+                    "BVN",
+                    "--id-number",
+                    "1",
+                ]),
                 "verify-callback" => args.push("-"),
                 _ => {}
             }
@@ -312,5 +346,27 @@ mod tests {
             assert!(debug.contains("085"), "{debug}");
             assert!(!debug.contains("sekrit"), "{command}: {debug}");
         }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn job_types_come_from_the_table() {
+        let e = Cli::try_parse_from(["smile", "submit", "--job-type", "5", "--user-id", "u"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("smile kyc"), "{e}");
+        let e = Cli::try_parse_from(["smile", "submit", "--job-type", "7", "--user-id", "u"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("smile business"), "{e}");
+        let e = Cli::try_parse_from(["smile", "submit", "--job-type", "3", "--user-id", "u"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("11 (Enhanced Document Verification)"), "{e}");
     }
 }
