@@ -2,13 +2,10 @@
 //! `POST /business_verification` (the result in the response) and
 //! `POST /async_business_verification` (the result on the callback).
 
-use smile_types::{IdInfo, JobId, JobType, PartnerParams, Problems};
+use smile_types::{IdInfo, JobType, PartnerParams};
 
 use super::lookup::{AsyncAcknowledgement, IdVerificationResult, Lookup};
-use super::{BodyContext, Endpoint, ParseContext};
-use crate::config::ClientConfig;
-use crate::error::Error;
-use crate::transport::{EndpointInfo, EndpointMethod, HttpResponse};
+use crate::transport::{EndpointInfo, EndpointMethod};
 use crate::validate::{self, Mode};
 
 static SYNC: EndpointInfo = EndpointInfo::new(
@@ -88,58 +85,17 @@ impl AsyncBusinessVerification {
     }
 }
 
-impl Endpoint for BusinessVerification {
-    type Output = IdVerificationResult;
-
-    fn info(&self) -> &'static EndpointInfo {
-        &SYNC
-    }
-
-    fn job_id(&self) -> Option<&JobId> {
-        Some(self.0.job_id())
-    }
-
-    fn prepare(&mut self, config: &ClientConfig) -> Result<(), Problems> {
-        self.0.prepare(config, validate::business_verification)
-    }
-
-    fn body(&self, ctx: &BodyContext<'_>) -> Vec<u8> {
-        self.0.body(ctx)
-    }
-
-    fn parse(
-        &self,
-        response: &HttpResponse,
-        ctx: &ParseContext<'_>,
-    ) -> Result<IdVerificationResult, Error> {
-        self.0.parse_result(response, ctx)
-    }
-}
-
-impl Endpoint for AsyncBusinessVerification {
-    type Output = AsyncAcknowledgement;
-
-    fn info(&self) -> &'static EndpointInfo {
-        &ASYNC
-    }
-
-    fn job_id(&self) -> Option<&JobId> {
-        Some(self.0.job_id())
-    }
-
-    fn prepare(&mut self, config: &ClientConfig) -> Result<(), Problems> {
-        self.0.prepare(config, validate::business_verification)
-    }
-
-    fn body(&self, ctx: &BodyContext<'_>) -> Vec<u8> {
-        self.0.body(ctx)
-    }
-
-    fn parse(
-        &self,
-        response: &HttpResponse,
-        ctx: &ParseContext<'_>,
-    ) -> Result<AsyncAcknowledgement, Error> {
-        self.0.parse_ack(response, ctx)
-    }
-}
+super::lookup::lookup_endpoint!(
+    BusinessVerification,
+    SYNC,
+    IdVerificationResult,
+    parse_result,
+    validate::business_verification
+);
+super::lookup::lookup_endpoint!(
+    AsyncBusinessVerification,
+    ASYNC,
+    AsyncAcknowledgement,
+    parse_ack,
+    validate::business_verification
+);

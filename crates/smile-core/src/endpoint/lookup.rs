@@ -282,3 +282,41 @@ pub struct AsyncAcknowledgement {
     /// The whole response object.
     pub raw: Map<String, Value>,
 }
+
+/// `impl Endpoint` for a lookup type (a newtype over [`Lookup`]): its `EndpointInfo`, its
+/// output and parser, and the §6.2 check of its call.
+macro_rules! lookup_endpoint {
+    ($name:ident, $info:ident, $output:ty, $parse:ident, $check:path) => {
+        impl $crate::endpoint::Endpoint for $name {
+            type Output = $output;
+
+            fn info(&self) -> &'static $crate::transport::EndpointInfo {
+                &$info
+            }
+
+            fn job_id(&self) -> Option<&smile_types::JobId> {
+                Some(self.0.job_id())
+            }
+
+            fn prepare(
+                &mut self,
+                config: &$crate::config::ClientConfig,
+            ) -> Result<(), smile_types::Problems> {
+                self.0.prepare(config, $check)
+            }
+
+            fn body(&self, ctx: &$crate::endpoint::BodyContext<'_>) -> Vec<u8> {
+                self.0.body(ctx)
+            }
+
+            fn parse(
+                &self,
+                response: &$crate::transport::HttpResponse,
+                ctx: &$crate::endpoint::ParseContext<'_>,
+            ) -> Result<$output, $crate::error::Error> {
+                self.0.$parse(response, ctx)
+            }
+        }
+    };
+}
+pub(crate) use lookup_endpoint;
