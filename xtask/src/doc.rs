@@ -124,8 +124,8 @@ pub(crate) fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     }
     let all: Vec<String> = layers.into_iter().flatten().collect();
     // Where cargo put the pages: $CARGO_TARGET_DIR (relative to the root) or target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), |t| root.join(t));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |t| root.join(t));
     let doc = target.join("doc");
     if !doc.is_dir() {
         return Err(format!("no documentation in {}", doc.display()));
