@@ -199,6 +199,7 @@ pub use ureq;
 pub use smile_core::prelude::*;
 pub use transport::UreqTransport;
 
+mod resolver;
 mod transport;
 
 /// A `Result` with this crate's [`Error`].

@@ -88,7 +88,11 @@ fn agent(connect_timeout: Duration, roots: Option<RootCerts>) -> ureq::Agent {
     };
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
     let _ = roots;
-    ureq::Agent::new_with_config(config.build())
+    ureq::Agent::with_parts(
+        config.build(),
+        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::resolver::CachingResolver::new(crate::resolver::TTL),
+    )
 }
 
 /// Without a TLS back-end: no certificates ([`ClientConfig::check_tls`] refused any).
