@@ -26,8 +26,9 @@ use crate::store::{
 /// A boxed error, as an application's handler may return.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A new verified callback, handed to the application ([`CallbackHandler`]).
-#[derive(Debug, Clone)]
+/// A new verified callback, handed to the application ([`CallbackHandler`]). Its `Debug`
+/// output leaves out the body (it holds the signature and, for ID lookups, personal data).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Delivery {
     /// The store's id of the callback: the same on every attempt, so a handler can make its
@@ -46,6 +47,20 @@ pub struct Delivery {
     /// 1 on the first attempt; more when a handler failed before (or the process stopped
     /// while it ran).
     pub attempt: u32,
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("id", &self.id)
+            .field("key", &self.key)
+            .field("state", &self.state)
+            .field("callback", &self.callback)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("received_at", &self.received_at)
+            .field("attempt", &self.attempt)
+            .finish()
+    }
 }
 
 impl Delivery {

@@ -18,8 +18,8 @@ impl fmt::Display for DeliveryId {
     }
 }
 
-/// A verified callback to record ([`CallbackStore::record`]).
-#[derive(Debug, Clone)]
+/// A verified callback to record ([`CallbackStore::record`]). `Debug` leaves out the body.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct NewCallback {
     /// Its job: (`SmileJobID`, `PartnerParams.job_id`).
@@ -50,8 +50,8 @@ impl NewCallback {
     }
 }
 
-/// A recorded callback.
-#[derive(Debug, Clone)]
+/// A recorded callback. `Debug` leaves out the body.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct StoredCallback {
     /// Its id.
@@ -499,5 +499,54 @@ mod tests {
     #[tokio::test]
     async fn memory_store_contract() {
         contract::run(MemoryStore::new(), None).await;
+    }
+}
+
+/// The body of a callback holds its signature and, for ID lookups, personal data: the `Debug`
+/// output of the stored forms shows its length only.
+impl fmt::Debug for NewCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewCallback")
+            .field("key", &self.key)
+            .field("state", &self.state)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("received_at", &self.received_at)
+            .finish()
+    }
+}
+
+impl fmt::Debug for StoredCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredCallback")
+            .field("id", &self.id)
+            .field("key", &self.key)
+            .field("state", &self.state)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_body_out() {
+        let body = r#"{"signature":"SIG-SECRET=","FullName":"Ada Lovelace","ResultCode":"1012"}"#;
+        let new = NewCallback::new(
+            DedupeKey::new(None, None),
+            CallbackState::new("1012", SystemTime::UNIX_EPOCH, true),
+            body.to_owned(),
+            SystemTime::UNIX_EPOCH,
+        );
+        let shown = format!("{new:?}");
+        assert!(
+            !shown.contains("SIG-SECRET") && !shown.contains("Lovelace"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!("[{} bytes]", body.len())),
+            "{shown}"
+        );
     }
 }

@@ -190,7 +190,19 @@ pub(crate) fn parse_prep_upload_seen(
     if let Some(e) = error_in_success(during, response, &map, "upload_url", seen) {
         return Err(e);
     }
-    PrepUploadResponse::from_map(map).map_err(|e| unexpected(during, response, e.to_string(), seen))
+    let mut redacted = map.clone();
+    PrepUploadResponse::from_map(map).map_err(|e| {
+        // The error keeps the body, but never a presigned URL's query (a credential).
+        if redacted.contains_key("upload_url") {
+            redacted.insert("upload_url".into(), "[redacted]".into());
+        }
+        let body = serde_json::to_vec(&redacted).unwrap_or_default();
+        let shown = http::Response::builder()
+            .status(response.status())
+            .body(body)
+            .unwrap_or_default();
+        unexpected(during, &shown, e.to_string(), seen)
+    })
 }
 
 /// Parses and **verifies** a 2xx `POST /job_status` response ([protocol §3.4](smile_types::protocol#34-verifying-a-signature-responses-and-callbacks), §7.2).

@@ -1880,3 +1880,28 @@ fn the_default_schedule_gets_a_quick_result_without_more_polls() {
     );
     assert_eq!(run.sent.len() - 2, 25);
 }
+
+/// A prep answer that lacks smile_job_id: the error keeps the body, but not the presigned
+/// URL's query.
+#[test]
+fn a_broken_prep_answer_keeps_its_body_without_the_presigned_query() {
+    let m = SubmitJob::new(&config(), request(callback_only())).unwrap();
+    let run = run_scripted(
+        m,
+        [resp(
+            200,
+            r#"{"upload_url":"https://u.example/x.zip?X-Amz-Signature=UP-SECRET","code":"2202"}"#,
+        )],
+    );
+    let err = run.result.unwrap_err();
+    let Error::UnexpectedResponse { body, problem, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(problem.contains("smile_job_id"), "{problem}");
+    assert!(
+        body.contains("\"code\":\"2202\"") && !body.contains("UP-SECRET"),
+        "{body}"
+    );
+    assert!(!format!("{err:?} {err}").contains("UP-SECRET"));
+    assert!(err.job_may_exist());
+}

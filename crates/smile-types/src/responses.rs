@@ -84,7 +84,7 @@ pub(crate) fn object_from_slice(bytes: &[u8]) -> Result<Map<String, Value>, Deco
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct PrepUploadResponse {
     /// The presigned URL to `PUT` the zip to.
     pub upload_url: String,
@@ -232,7 +232,7 @@ impl JobResult {
 }
 
 /// `image_links` of a job status: signed URLs of the job's images ([protocol §7.2](crate::protocol#72-response)).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ImageLinks {
     /// `selfie_image`: signed URL of the selfie.
     pub selfie_image: Option<String>,
@@ -294,7 +294,7 @@ impl<'de> Deserialize<'de> for ImageLinks {
 /// assert_eq!(serde_json::to_value(&s).unwrap(), serde_json::from_slice::<serde_json::Value>(body).unwrap());
 /// # Ok::<(), smile_types::DecodeError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobStatusResponse {
     /// `timestamp` (verify the signature over it, §3.4).
     pub timestamp: Option<String>,
@@ -457,7 +457,7 @@ impl<'de> Deserialize<'de> for JobStatusResponse {
 /// assert_eq!((smile_job_id.unwrap().as_str(), job_id.unwrap().as_str()), ("0000057497", "KE_TEST_1013"));
 /// # Ok::<(), smile_types::DecodeError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Callback {
     /// `timestamp`.
     pub timestamp: Option<String>,
@@ -739,5 +739,109 @@ mod tests {
             r#"{"error":"You're not authorized to do that.","code":"2205"}"#
         );
         assert!(!ErrorBody::from_json(b"{}").unwrap().is_error());
+    }
+}
+
+/// The signature of a response or callback is shown as present or absent, never its value
+/// (with the timestamp it would let anyone replay the body), and `extra` by its keys only.
+impl std::fmt::Debug for JobStatusResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobStatusResponse")
+            .field("timestamp", &self.timestamp)
+            .field("signature", &self.signature.as_ref().map(|_| "[redacted]"))
+            .field("job_complete", &self.job_complete)
+            .field("job_success", &self.job_success)
+            .field("code", &self.code)
+            .field("result", &self.result)
+            .field("history", &self.history)
+            .field("image_links", &self.image_links)
+            .field("smile_job_id", &self.smile_job_id)
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field("timestamp", &self.timestamp)
+            .field("signature", &self.signature.as_ref().map(|_| "[redacted]"))
+            .field("entry", &self.entry)
+            .finish()
+    }
+}
+
+/// A presigned URL without its query (the query is the credential).
+fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+/// The upload URL is shown without its query, and `raw` (which repeats it) by its keys.
+impl std::fmt::Debug for PrepUploadResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrepUploadResponse")
+            .field("upload_url", &without_query(&self.upload_url))
+            .field("smile_job_id", &self.smile_job_id)
+            .field("ref_id", &self.ref_id)
+            .field("code", &self.code)
+            .field("raw_keys", &self.raw.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signed image URLs are shown without their queries.
+impl std::fmt::Debug for ImageLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageLinks")
+            .field(
+                "selfie_image",
+                &self.selfie_image.as_deref().map(without_query),
+            )
+            .field("error", &self.error)
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    /// Signatures, presigned queries and personal data of results stay out of `Debug`.
+    #[test]
+    fn debug_shows_no_signature_query_or_personal_data() {
+        let status = JobStatusResponse::from_json(br#"{"timestamp":"t","signature":"SIG-SECRET=","job_complete":true,
+            "result":{"ResultCode":"1012","FullName":"Ada Lovelace","IDNumber":"22212345678"},
+            "image_links":{"selfie_image":"https://img.example/s.jpg?X-Amz-Signature=IMG-SECRET"}}"#).unwrap();
+        let cb = Callback::from_json(
+            br#"{"timestamp":"t","signature":"CB-SECRET=","ResultCode":"0820","DOB":"1990-01-01"}"#,
+        )
+        .unwrap();
+        let prep = PrepUploadResponse::from_map(
+            serde_json::from_str(r#"{"upload_url":"https://u.example/x.zip?X-Amz-Signature=UP-SECRET","smile_job_id":"1"}"#).unwrap(),
+        )
+        .unwrap();
+        let shown = format!("{status:?} {status:#?} {cb:?} {prep:?}");
+        for secret in [
+            "SIG-SECRET",
+            "CB-SECRET",
+            "IMG-SECRET",
+            "UP-SECRET",
+            "Ada Lovelace",
+            "22212345678",
+            "1990-01-01",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        for shown_key in [
+            "1012",
+            "FullName",
+            "IDNumber",
+            "https://img.example/s.jpg",
+            "https://u.example/x.zip",
+            "[redacted]",
+        ] {
+            assert!(shown.contains(shown_key), "{shown_key} not in {shown}");
+        }
     }
 }
