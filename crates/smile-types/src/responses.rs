@@ -633,6 +633,67 @@ impl<'de> Deserialize<'de> for ErrorBody {
     }
 }
 
+/// The signature of a response or callback is shown as present or absent, never its value
+/// (with the timestamp it would let anyone replay the body), and `extra` by its keys only.
+impl std::fmt::Debug for JobStatusResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobStatusResponse")
+            .field("timestamp", &self.timestamp)
+            .field("signature", &self.signature.as_ref().map(|_| "[redacted]"))
+            .field("job_complete", &self.job_complete)
+            .field("job_success", &self.job_success)
+            .field("code", &self.code)
+            .field("result", &self.result)
+            .field("history", &self.history)
+            .field("image_links", &self.image_links)
+            .field("smile_job_id", &self.smile_job_id)
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field("timestamp", &self.timestamp)
+            .field("signature", &self.signature.as_ref().map(|_| "[redacted]"))
+            .field("entry", &self.entry)
+            .finish()
+    }
+}
+
+/// A presigned URL without its query (the query is the credential).
+fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+/// The upload URL is shown without its query, and `raw` (which repeats it) by its keys.
+impl std::fmt::Debug for PrepUploadResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrepUploadResponse")
+            .field("upload_url", &without_query(&self.upload_url))
+            .field("smile_job_id", &self.smile_job_id)
+            .field("ref_id", &self.ref_id)
+            .field("code", &self.code)
+            .field("raw_keys", &self.raw.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signed image URLs are shown without their queries.
+impl std::fmt::Debug for ImageLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageLinks")
+            .field(
+                "selfie_image",
+                &self.selfie_image.as_deref().map(without_query),
+            )
+            .field("error", &self.error)
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -739,67 +800,6 @@ mod tests {
             r#"{"error":"You're not authorized to do that.","code":"2205"}"#
         );
         assert!(!ErrorBody::from_json(b"{}").unwrap().is_error());
-    }
-}
-
-/// The signature of a response or callback is shown as present or absent, never its value
-/// (with the timestamp it would let anyone replay the body), and `extra` by its keys only.
-impl std::fmt::Debug for JobStatusResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobStatusResponse")
-            .field("timestamp", &self.timestamp)
-            .field("signature", &self.signature.as_ref().map(|_| "[redacted]"))
-            .field("job_complete", &self.job_complete)
-            .field("job_success", &self.job_success)
-            .field("code", &self.code)
-            .field("result", &self.result)
-            .field("history", &self.history)
-            .field("image_links", &self.image_links)
-            .field("smile_job_id", &self.smile_job_id)
-            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for Callback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Callback")
-            .field("timestamp", &self.timestamp)
-            .field("signature", &self.signature.as_ref().map(|_| "[redacted]"))
-            .field("entry", &self.entry)
-            .finish()
-    }
-}
-
-/// A presigned URL without its query (the query is the credential).
-fn without_query(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
-
-/// The upload URL is shown without its query, and `raw` (which repeats it) by its keys.
-impl std::fmt::Debug for PrepUploadResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrepUploadResponse")
-            .field("upload_url", &without_query(&self.upload_url))
-            .field("smile_job_id", &self.smile_job_id)
-            .field("ref_id", &self.ref_id)
-            .field("code", &self.code)
-            .field("raw_keys", &self.raw.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
-}
-
-/// Signed image URLs are shown without their queries.
-impl std::fmt::Debug for ImageLinks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImageLinks")
-            .field(
-                "selfie_image",
-                &self.selfie_image.as_deref().map(without_query),
-            )
-            .field("error", &self.error)
-            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
-            .finish()
     }
 }
 

@@ -292,6 +292,27 @@ impl Interpretation {
     }
 }
 
+/// Shows the typed fields and only the **keys** of `extra`: a result can carry personal data
+/// there (`FullName`, `DOB`, `IDNumber`, `FullData`, `Photo`), which must not reach logs.
+impl std::fmt::Debug for ResultEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultEntry")
+            .field(
+                "result_code",
+                &self.result_code.as_ref().map(|c| c.as_str()),
+            )
+            .field("result_text", &self.result_text)
+            .field("result_type", &self.result_type)
+            .field("smile_job_id", &self.smile_job_id)
+            .field("partner_params", &self.partner_params)
+            .field("actions", &self.actions)
+            .field("confidence_value", &self.confidence_value)
+            .field("is_final_result", &self.is_final_result)
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,26 +387,5 @@ mod tests {
             serde_json::to_string(&e).unwrap(),
             r#"{"ResultCode":"0820"}"#
         );
-    }
-}
-
-/// Shows the typed fields and only the **keys** of `extra`: a result can carry personal data
-/// there (`FullName`, `DOB`, `IDNumber`, `FullData`, `Photo`), which must not reach logs.
-impl std::fmt::Debug for ResultEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResultEntry")
-            .field(
-                "result_code",
-                &self.result_code.as_ref().map(|c| c.as_str()),
-            )
-            .field("result_text", &self.result_text)
-            .field("result_type", &self.result_type)
-            .field("smile_job_id", &self.smile_job_id)
-            .field("partner_params", &self.partner_params)
-            .field("actions", &self.actions)
-            .field("confidence_value", &self.confidence_value)
-            .field("is_final_result", &self.is_final_result)
-            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
     }
 }
