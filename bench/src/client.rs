@@ -27,12 +27,10 @@ pub(crate) enum Payload {
 /// The blocking client's transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Blocking {
-    /// smile-blocking's own (`UreqTransport`, with `timeout_global`).
+    /// smile-blocking's own (`UreqTransport`: `timeout_global` and its caching resolver).
     Default,
     /// [`Variant::PhaseTimeouts`].
     PhaseTimeouts,
-    /// [`Variant::CachingResolver`].
-    CachingResolver,
 }
 
 /// The host name the client uses for the server.
@@ -232,11 +230,6 @@ pub(crate) fn run(config: &Configuration, jobs: usize, warmup: usize) -> Measure
                 Blocking::Default => b,
                 Blocking::PhaseTimeouts => b.transport(BenchUreq::new(
                     Variant::PhaseTimeouts,
-                    connect,
-                    server.cert_pem(),
-                )),
-                Blocking::CachingResolver => b.transport(BenchUreq::new(
-                    Variant::CachingResolver,
                     connect,
                     server.cert_pem(),
                 )),

@@ -35,7 +35,7 @@ use client::{Client, Configuration, Payload};
 
 /// Every configuration, in the order of the table.
 fn configurations() -> Vec<Configuration> {
-    use client::Blocking::{CachingResolver, Default, PhaseTimeouts};
+    use client::Blocking::{Default, PhaseTimeouts};
     use client::Host::{Localhost, Loopback};
     let b = |name, https, payload, transport, host| Configuration {
         name,
@@ -69,20 +69,6 @@ fn configurations() -> Vec<Configuration> {
             Loopback,
         ),
         b(
-            "blocking http caching-resolver",
-            false,
-            Payload::Seed,
-            CachingResolver,
-            Loopback,
-        ),
-        b(
-            "blocking https caching-resolver",
-            true,
-            Payload::Seed,
-            CachingResolver,
-            Loopback,
-        ),
-        b(
             "blocking localhost",
             false,
             Payload::Seed,
@@ -94,13 +80,6 @@ fn configurations() -> Vec<Configuration> {
             false,
             Payload::Seed,
             PhaseTimeouts,
-            Localhost,
-        ),
-        b(
-            "blocking localhost caching-resolver",
-            false,
-            Payload::Seed,
-            CachingResolver,
             Localhost,
         ),
         a("async http c1", false, 1),

@@ -1,37 +1,25 @@
-//! Two ureq transports that avoid what `timeout_global` costs in smile-blocking's default
-//! transport (`crates/smile-blocking/src/transport.rs`): with any timeout that covers name
-//! resolution (`timeout_global`, `timeout_per_call`, `timeout_resolve`), ureq 3's default
-//! resolver spawns a thread for every lookup, and ureq resolves the host of every request
-//! before it looks in its connection pool, so a kept-alive connection still costs a thread
-//! spawn and a lookup per request (3 per job).
+//! The alternative to smile-blocking's caching resolver, kept for comparison: with any timeout
+//! that covers name resolution (`timeout_global`, `timeout_per_call`, `timeout_resolve`), ureq
+//! 3's default resolver spawns a thread for every lookup, before every request. smile-blocking
+//! keeps `timeout_global` and caches lookups (`crates/smile-blocking/src/resolver.rs`);
 //!
-//! - [`Variant::PhaseTimeouts`]: no `timeout_global`; the request's timeout bounds each phase
-//!   (send request, send body, receive response head, receive body) instead of their total.
-//!   Only ureq's stable configuration API.
-//! - [`Variant::CachingResolver`]: `timeout_global` kept as it is (the same total deadline);
-//!   a resolver that remembers a host's addresses for a few seconds, so the lookup (and its
-//!   thread) runs only on a miss. Uses ureq's
-//!   `unversioned` resolver API (not covered by semver).
+//! - [`Variant::PhaseTimeouts`] drops `timeout_global` instead: the request's timeout bounds each
+//!   phase (send request, send body, receive response head, receive body) instead of their
+//!   total. Only ureq's stable configuration API.
 //!
-//! Both keep the rest of the default transport's configuration (every status returned, no
+//! It keeps the rest of the default transport's configuration (every status returned, no
 //! redirects, connect timeout, no automatic headers, the configured root certificates).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use smile_blocking::ureq;
 use smile_core::{HttpRequest, HttpResponse, Transport, TransportFailure, TransportFailureKind};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 /// Which way around `timeout_global`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Variant {
     /// Per-phase timeouts from the request's timeout; no total.
     PhaseTimeouts,
-    /// `timeout_global` as today, with [`CachingResolver`].
-    CachingResolver,
 }
 
 /// A ureq transport of one [`Variant`].
@@ -63,14 +51,7 @@ impl BenchUreq {
             .accept_encoding(AutoHeaderValue::None)
             .tls_config(tls.build())
             .build();
-        let agent = match variant {
-            Variant::PhaseTimeouts => ureq::Agent::new_with_config(config),
-            Variant::CachingResolver => ureq::Agent::with_parts(
-                config,
-                DefaultConnector::default(),
-                CachingResolver::new(Duration::from_secs(5)),
-            ),
-        };
+        let agent = ureq::Agent::new_with_config(config);
         Self { agent, variant }
     }
 }
@@ -87,7 +68,6 @@ impl Transport for BenchUreq {
                 .timeout_recv_response(timeout)
                 .timeout_recv_body(timeout)
                 .build(),
-            Variant::CachingResolver => configured.timeout_global(timeout).build(),
         };
         let response = self.agent.run(request).map_err(|e| failure(e, &target))?;
         let (parts, mut body) = response.into_parts();
@@ -110,49 +90,4 @@ fn failure(e: ureq::Error, target: &str) -> TransportFailure {
         _ => TransportFailureKind::Io,
     };
     TransportFailure::new(kind, target).with_source(e)
-}
-
-/// ureq's default resolver, with its answers kept for `ttl` per `host:port`: the lookup (on a
-/// thread bounded by the request's timeout, as before) runs only on a miss, not before every
-/// request.
-#[derive(Debug)]
-pub(crate) struct CachingResolver {
-    inner: DefaultResolver,
-    ttl: Duration,
-    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
-}
-
-impl CachingResolver {
-    pub(crate) fn new(ttl: Duration) -> Self {
-        Self {
-            inner: DefaultResolver::default(),
-            ttl,
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl Resolver for CachingResolver {
-    fn resolve(
-        &self,
-        uri: &http::Uri,
-        config: &ureq::config::Config,
-        timeout: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let Some(authority) = uri.authority() else {
-            return self.inner.resolve(uri, config, timeout);
-        };
-        let key = authority.as_str().to_ascii_lowercase();
-        if let Some((at, addrs)) = self.cache.lock().expect("cache lock").get(&key)
-            && at.elapsed() < self.ttl
-        {
-            return Ok(addrs.clone());
-        }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
-        self.cache
-            .lock()
-            .expect("cache lock")
-            .insert(key, (Instant::now(), addrs.clone()));
-        Ok(addrs)
-    }
 }

@@ -71,6 +71,15 @@ impl Resolver for CachingResolver {
 mod tests {
     use super::*;
 
+    fn no_timeout() -> NextTimeout {
+        NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::NotHappening,
+            reason: ureq::Timeout::Resolve,
+            per_read: None,
+            per_write: None,
+        }
+    }
+
     #[test]
     fn answers_are_kept_per_scheme_and_authority() {
         let r = CachingResolver::new(TTL);
@@ -82,14 +91,8 @@ mod tests {
             .unwrap()
             .insert("http://127.0.0.1:8080".into(), (Instant::now(), addrs));
         let uri: http::Uri = "http://127.0.0.1:8080/v1/upload".parse().unwrap();
-        let timeout = NextTimeout {
-            after: ureq::unversioned::transport::time::Duration::NotHappening,
-            reason: ureq::Timeout::Resolve,
-            per_read: None,
-            per_write: None,
-        };
         let got = r
-            .resolve(&uri, &ureq::config::Config::default(), timeout)
+            .resolve(&uri, &ureq::config::Config::default(), no_timeout())
             .unwrap();
         assert_eq!(
             &got[..],
@@ -97,14 +100,8 @@ mod tests {
         );
         // Another scheme is another entry: a miss, resolved for real (an IP literal: no DNS).
         let https: http::Uri = "https://127.0.0.1:8080/v1".parse().unwrap();
-        let timeout = NextTimeout {
-            after: ureq::unversioned::transport::time::Duration::NotHappening,
-            reason: ureq::Timeout::Resolve,
-            per_read: None,
-            per_write: None,
-        };
         let got = r
-            .resolve(&https, &ureq::config::Config::default(), timeout)
+            .resolve(&https, &ureq::config::Config::default(), no_timeout())
             .unwrap();
         assert_eq!(
             &got[..],
