@@ -125,8 +125,9 @@ impl Measured {
 pub(crate) struct Seed {
     selfie: PathBuf,
     liveness: Vec<PathBuf>,
-    /// The liveness frames as base64 (encoded once, before anything is measured).
-    liveness_b64: Vec<String>,
+    /// The liveness frames as base64 (encoded once, before anything is measured), shared with
+    /// every job (`Arc<str>`: the SDK takes the text without copying it).
+    liveness_b64: Vec<Arc<str>>,
 }
 
 impl Seed {
@@ -138,7 +139,7 @@ impl Seed {
             .collect();
         let liveness_b64 = liveness
             .iter()
-            .map(|p| STANDARD.encode(std::fs::read(p).expect("bench fixture")))
+            .map(|p| Arc::from(STANDARD.encode(std::fs::read(p).expect("bench fixture"))))
             .collect();
         Self {
             selfie,
@@ -147,14 +148,14 @@ impl Seed {
         }
     }
 
-    /// The images of one job (the base64 texts are cloned: the SDK takes them by value).
+    /// The images of one job (the base64 texts shared, not copied).
     fn images(&self, payload: Payload) -> Vec<Image> {
         let mut images = vec![Image::selfie_file(&self.selfie)];
         match payload {
             Payload::Seed => images.extend(
                 self.liveness_b64
                     .iter()
-                    .map(|t| Image::liveness_base64(t.clone())),
+                    .map(|t| Image::liveness_base64(Arc::clone(t))),
             ),
             Payload::Files => images.extend(self.liveness.iter().map(Image::liveness_file)),
         }

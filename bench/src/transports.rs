@@ -60,6 +60,14 @@ impl Transport for BenchUreq {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let timeout = smile_core::request_timeout(&request);
         let target = smile_core::request_target(&request);
+        // As smile-blocking's transport: the chunks read into ureq's buffer, no join.
+        let request = request.map(|body| {
+            if body.is_empty() {
+                ureq::SendBody::none()
+            } else {
+                ureq::SendBody::from_owned_reader(body.reader())
+            }
+        });
         let configured = self.agent.configure_request(request);
         let request = match self.variant {
             Variant::PhaseTimeouts => configured

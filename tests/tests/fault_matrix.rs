@@ -168,7 +168,12 @@ async fn run_cell(
         if request_kind(req) == Some(RequestKind::PrepUpload) {
             let mut s = s.lock().unwrap();
             s.preps += 1;
-            if req.body().windows(12).any(|w| w == b"\"retry\":true") {
+            if req
+                .body()
+                .to_vec()
+                .windows(12)
+                .any(|w| w == b"\"retry\":true")
+            {
                 s.retry_preps += 1;
             }
         }

@@ -176,6 +176,8 @@ use std::time::Duration;
 
 use smile_core::{Driver, DriverBuilder};
 
+mod body;
+
 pub use http;
 /// The reqwest version this crate uses, to build a client for
 /// [`ReqwestTransport::from_client`].
@@ -202,6 +204,17 @@ type SleepFn = dyn Fn(Duration) -> BoxFuture + Send + Sync;
 #[derive(Clone, Debug)]
 pub struct WebApi {
     inner: Driver<dyn AsyncTransport, SleepFn>,
+    /// Bounds the image loads running on the blocking pool at once (see `prepared`).
+    loaders: Arc<tokio::sync::Semaphore>,
+}
+
+/// How many image loads of one client run on tokio's blocking pool at once: one per CPU.
+/// Loading is CPU work (the base64 check, the CRC-32) and local reads, so more at once only
+/// queue for the CPUs; and each blocking-pool thread that allocates gets a malloc arena of its
+/// own that keeps its freed memory: at 32 jobs in flight, unbounded loads grew the process by
+/// about 10 MB of arenas (docs/benchmarks.md).
+fn loader_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
 
 impl WebApi {
@@ -226,7 +239,8 @@ impl WebApi {
 
     /// Validates `request` and reads its images, then builds a machine from it: on tokio's
     /// blocking pool when a runtime is running and the request has files or base64 text (reading
-    /// and the strict base64 check are CPU and I/O work that must not hold a runtime worker).
+    /// and the strict base64 check are CPU and I/O work that must not hold a runtime worker),
+    /// at most [`loader_permits`] at once.
     async fn prepared<M: Send + 'static>(
         &self,
         request: SubmitRequest,
@@ -238,7 +252,16 @@ impl WebApi {
             .any(|i| !matches!(i.source, ImageSource::Bytes(_)));
         if heavy && let Ok(handle) = tokio::runtime::Handle::try_current() {
             let config = Arc::clone(self.inner.config());
-            return match handle.spawn_blocking(move || make(&config, request)).await {
+            // The permit moves into the task: it is held until the load ends, even when this
+            // future is dropped first.
+            let Ok(permit) = Arc::clone(&self.loaders).acquire_owned().await else {
+                return Err(Error::InvalidState("the image loader was closed"));
+            };
+            let load = move || {
+                let _permit = permit;
+                make(&config, request)
+            };
+            return match handle.spawn_blocking(load).await {
                 Ok(r) => r,
                 Err(_) => Err(Error::InvalidState("image loading was cancelled")),
             };
@@ -320,7 +343,10 @@ impl WebApiBuilder {
             |config| Ok(Arc::new(ReqwestTransport::for_config(config)?)),
             || Arc::new(|d| Box::pin(tokio::time::sleep(d)) as BoxFuture),
         )?;
-        Ok(WebApi { inner })
+        Ok(WebApi {
+            inner,
+            loaders: Arc::new(tokio::sync::Semaphore::new(loader_permits())),
+        })
     }
 }
 
@@ -410,7 +436,8 @@ impl AsyncTransport for ReqwestTransport {
         let target = smile_core::request_target(&request);
         let verbatim = (smile_core::request_kind(&request) == Some(RequestKind::Upload))
             .then(|| request.uri().to_string());
-        let mut request = reqwest::Request::try_from(request).map_err(|e| failure(e, &target))?;
+        let mut request = reqwest::Request::try_from(request.map(body::reqwest_body))
+            .map_err(|e| failure(e, &target))?;
         if let Some(original) = verbatim
             && request.url().as_str() != original
         {
@@ -548,7 +575,7 @@ mod tests {
     async fn connection_refused_is_a_connect_failure() {
         let t = ReqwestTransport::new(Duration::from_secs(2)).unwrap();
         let mut req = http::Request::post("http://127.0.0.1:9/v1/job_status")
-            .body(b"{}".to_vec())
+            .body(smile_core::Body::from(b"{}".to_vec()))
             .unwrap();
         req.extensions_mut()
             .insert(smile_core::RequestTimeout(Duration::from_secs(2)));
@@ -562,7 +589,8 @@ mod tests {
     async fn upload_urls_that_reqwest_would_rewrite_are_not_sent() {
         let t = ReqwestTransport::new(Duration::from_secs(2)).unwrap();
         let put = |url: &str| {
-            smile_core::requests::upload_put(url, b"zip".to_vec(), Duration::from_secs(2)).unwrap()
+            smile_core::requests::upload_put(url, b"zip".to_vec().into(), Duration::from_secs(2))
+                .unwrap()
         };
         // Port 9 on loopback is closed: nothing is sent for the rewritten URLs, whose
         // failure comes before any connection attempt.

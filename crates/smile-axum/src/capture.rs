@@ -340,7 +340,10 @@ fn image_from_entry(
         return Err(CaptureError::MissingImage { index });
     };
     check_base64(index, &text, limits.max_image)?;
-    Ok(Image::new(image_type.kind(), ImageSource::Base64(text)))
+    Ok(Image::new(
+        image_type.kind(),
+        ImageSource::Base64(text.into()),
+    ))
 }
 
 /// Strict standard base64 of a JPEG or PNG of at most `max` bytes.

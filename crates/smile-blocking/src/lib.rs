@@ -369,7 +369,7 @@ mod tests {
         // Port 9 (discard) on loopback is closed in the test environment.
         let t = UreqTransport::new(Duration::from_secs(2));
         let mut req = http::Request::post("http://127.0.0.1:9/v1/job_status")
-            .body(b"{}".to_vec())
+            .body(smile_core::Body::from(b"{}".to_vec()))
             .unwrap();
         req.extensions_mut()
             .insert(smile_core::RequestTimeout(Duration::from_secs(2)));

@@ -80,6 +80,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body;
 mod client_calls;
 mod config;
 mod driver;
@@ -94,6 +95,7 @@ mod server;
 mod transport;
 pub mod validate;
 
+pub use body::{Body, BodyReader};
 pub use config::{
     ClientConfig, ClientConfigBuilder, ConfigError, SDK_VERSION, SOURCE_SDK, Timeouts,
     default_user_agent,

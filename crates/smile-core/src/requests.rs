@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use smile_sign::SignedTimestamp;
 use smile_types::{JobId, PartnerId, PartnerParams, UserId};
 
+use crate::Body;
 use crate::config::SOURCE_SDK;
 use crate::server::BaseUrl;
 use crate::transport::{HttpRequest, RequestKind, RequestTimeout};
@@ -142,7 +143,7 @@ pub fn json_post(
         .header(ACCEPT, HeaderValue::from_static("application/json"))
         .header(CONTENT_LENGTH, body.len())
         .header(USER_AGENT, HeaderValue::from_str(user_agent).ok()?)
-        .body(body)
+        .body(Body::from(body))
         .ok()?;
     req.extensions_mut().insert(kind);
     req.extensions_mut().insert(RequestTimeout(timeout));
@@ -164,7 +165,7 @@ pub fn get_request(
         .uri(base.endpoint(path))
         .header(ACCEPT, HeaderValue::from_static("application/json"))
         .header(USER_AGENT, HeaderValue::from_str(user_agent).ok()?)
-        .body(Vec::new())
+        .body(Body::empty())
         .ok()?;
     req.extensions_mut().insert(kind);
     req.extensions_mut().insert(RequestTimeout(timeout));
@@ -172,13 +173,14 @@ pub fn get_request(
 }
 
 /// The zip `PUT` (§5.7): the upload URL verbatim, `Content-Type: application/zip` and
-/// `Content-Length`, nothing else (no Smile fields, no `User-Agent` of ours, no chunking).
+/// `Content-Length`, nothing else (no Smile fields, no `User-Agent` of ours, no chunked
+/// transfer encoding). The body is the zip's chunks ([`smile_package::build_zip_chunks`]).
 ///
 /// # Errors
 /// The `http` error when `upload_url` is not a valid request target.
 pub fn upload_put(
     upload_url: &str,
-    zip: Vec<u8>,
+    zip: Body,
     timeout: Duration,
 ) -> Result<HttpRequest, http::Error> {
     let uri: http::Uri = upload_url.parse().map_err(http::Error::from)?;
@@ -316,7 +318,7 @@ mod tests {
         let url = v["inputs"]["prep_upload_response"]["upload_url"]
             .as_str()
             .unwrap();
-        let req = upload_put(url, vec![0u8; 6637], Duration::from_secs(120)).unwrap();
+        let req = upload_put(url, vec![0u8; 6637].into(), Duration::from_secs(120)).unwrap();
         assert_eq!(req.method(), Method::PUT);
         assert_eq!(req.uri().to_string(), url);
         let want: Vec<(String, String)> = v["put"]["headers"]
@@ -336,6 +338,6 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
             .collect();
         assert_eq!(got, want);
-        assert!(upload_put("not a url", vec![], Duration::ZERO).is_err());
+        assert!(upload_put("not a url", Body::empty(), Duration::ZERO).is_err());
     }
 }

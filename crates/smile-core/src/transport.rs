@@ -7,8 +7,9 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-/// The request type every transport receives.
-pub type HttpRequest = http::Request<Vec<u8>>;
+/// The request type every transport receives: its body is [`Body`](crate::Body), shared chunks
+/// (one for a JSON call; headers and image slices for the upload zip).
+pub type HttpRequest = http::Request<crate::Body>;
 /// The response type every transport returns.
 pub type HttpResponse = http::Response<Vec<u8>>;
 
@@ -143,7 +144,7 @@ pub fn request_kind(request: &HttpRequest) -> Option<RequestKind> {
 ///
 /// ```
 /// let req = http::Request::put("https://b.s3.amazonaws.com/x/selfie.zip?X-Amz-Signature=secret")
-///     .body(Vec::new())
+///     .body(smile_core::Body::empty())
 ///     .unwrap();
 /// assert_eq!(smile_core::request_target(&req), "PUT https://b.s3.amazonaws.com/x/selfie.zip");
 /// ```
@@ -367,7 +368,9 @@ impl StdError for TransportFailure {
 /// let canned = |_req: HttpRequest| -> Result<HttpResponse, TransportFailure> {
 ///     Ok(http::Response::builder().status(200).body(b"{}".to_vec()).unwrap())
 /// };
-/// let req = http::Request::post("http://127.0.0.1/v1/job_status").body(Vec::new()).unwrap();
+/// let req = http::Request::post("http://127.0.0.1/v1/job_status")
+///     .body(smile_core::Body::from(b"{}".to_vec()))
+///     .unwrap();
 /// assert_eq!(canned.send(req).unwrap().status(), 200);
 /// ```
 ///
@@ -380,7 +383,10 @@ impl StdError for TransportFailure {
 /// - never follow redirects (signed bodies must not be replayed to another host; the upload
 ///   URL comes from the server);
 /// - send the request exactly as given: method, URI (verbatim), headers, body with a
-///   `Content-Length` (no chunked encoding, no compression, no `Expect: 100-continue`);
+///   `Content-Length` (no chunked encoding, no compression, no `Expect: 100-continue`). The
+///   [`Body`](crate::Body) is a list of shared chunks: send them in order, as they are if the
+///   HTTP stack takes chunks, else through [`Body::reader`](crate::Body::reader) or
+///   [`Body::to_vec`](crate::Body::to_vec) (one copy);
 /// - apply the timeout found in the request's [`RequestTimeout`] extension (and a connect
 ///   timeout of their own);
 /// - read at most [`MAX_RESPONSE_BODY_BYTES`] of a response body;
@@ -439,7 +445,7 @@ mod tests {
             assert_eq!(request_kind(&r), Some(RequestKind::JobStatus));
             Err(TransportFailure::timeout("after 3 s"))
         });
-        let mut req = http::Request::new(Vec::new());
+        let mut req = http::Request::new(crate::Body::empty());
         req.extensions_mut()
             .insert(RequestTimeout(Duration::from_secs(3)));
         req.extensions_mut().insert(RequestKind::JobStatus);
@@ -456,7 +462,7 @@ mod tests {
         let t: Arc<dyn AsyncTransport> =
             Arc::new(|_r: HttpRequest| async { Ok(http::Response::new(b"ok".to_vec())) });
         // Poll the future by hand: it is ready at once.
-        let fut = t.send(http::Request::new(Vec::new()));
+        let fut = t.send(http::Request::new(crate::Body::empty()));
         let waker = std::task::Waker::noop();
         let mut cx = std::task::Context::from_waker(waker);
         let mut fut = fut;

@@ -233,7 +233,7 @@ fn kinds(sent: &[(SystemTime, HttpRequest)]) -> Vec<RequestKind> {
 }
 
 fn body_json(req: &HttpRequest) -> Value {
-    serde_json::from_slice(req.body()).unwrap()
+    serde_json::from_slice(&req.body().to_vec()).unwrap()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -300,7 +300,10 @@ fn canonical_bytes_prep_zip_and_first_poll() {
         "\"source_sdk_version\":\"0.1.0\"",
         &format!("\"source_sdk_version\":\"{}\"", smile_core::SDK_VERSION),
     );
-    assert_eq!(std::str::from_utf8(run.sent[0].1.body()).unwrap(), want);
+    assert_eq!(
+        std::str::from_utf8(&run.sent[0].1.body().to_vec()).unwrap(),
+        want
+    );
     // The zip: info.json exact, every image byte for byte.
     let put = &run.sent[1].1;
     assert_eq!(
@@ -313,7 +316,7 @@ fn canonical_bytes_prep_zip_and_first_poll() {
         put.headers()["content-length"].to_str().unwrap(),
         put.body().len().to_string()
     );
-    let zip = read_upload_zip(put.body()).unwrap();
+    let zip = read_upload_zip(&put.body().to_vec()).unwrap();
     assert!(zip.info_json_first);
     assert_eq!(
         std::str::from_utf8(&zip.info_json).unwrap(),
@@ -330,7 +333,7 @@ fn canonical_bytes_prep_zip_and_first_poll() {
     let (at, poll) = &run.sent[2];
     assert_eq!(*at, t0() + Duration::from_secs(2));
     assert_eq!(
-        std::str::from_utf8(poll.body()).unwrap(),
+        std::str::from_utf8(&poll.body().to_vec()).unwrap(),
         c["first_job_status"]["body_text"].as_str().unwrap()
     );
     assert_eq!(poll.uri(), "http://127.0.0.1:9/v1/job_status");
@@ -919,7 +922,7 @@ fn resume_existing_job_reprepares_with_retry_true() {
     );
     assert_eq!(body_json(&run.sent[0].1)["retry"], false);
     assert_eq!(body_json(&run.sent[1].1)["retry"], true);
-    let zip = read_upload_zip(run.sent[2].1.body()).unwrap();
+    let zip = read_upload_zip(&run.sent[2].1.body().to_vec()).unwrap();
     assert_eq!(zip.info["misc_information"]["retry"], "true");
     assert_eq!(
         zip.info["misc_information"]["signature"],
@@ -962,8 +965,8 @@ fn expired_upload_url_reprepares_once() {
             RequestKind::Upload
         ]
     );
-    let first = read_upload_zip(run.sent[1].1.body()).unwrap();
-    let second = read_upload_zip(run.sent[3].1.body()).unwrap();
+    let first = read_upload_zip(&run.sent[1].1.body().to_vec()).unwrap();
+    let second = read_upload_zip(&run.sent[3].1.body().to_vec()).unwrap();
     assert_eq!(first.info["misc_information"]["retry"], "false");
     assert_eq!(second.info["misc_information"]["retry"], "true");
     assert_eq!(body_json(&run.sent[2].1)["retry"], true);
@@ -1066,7 +1069,7 @@ fn transient_put_failures_are_retried_to_the_same_url() {
         run.waits,
         [Duration::from_millis(500), Duration::from_millis(1000)]
     );
-    let bodies: Vec<&Vec<u8>> = run.sent[1..].iter().map(|(_, r)| r.body()).collect();
+    let bodies: Vec<&smile_core::Body> = run.sent[1..].iter().map(|(_, r)| r.body()).collect();
     assert!(
         bodies.windows(2).all(|w| w[0] == w[1]),
         "same bytes each time"
@@ -1518,7 +1521,7 @@ proptest::proptest! {
             if let Ok(r) = &answer
                 && request_kind(req) == Some(RequestKind::PrepUpload)
                 && r.status().is_success()
-                && let Ok(v) = serde_json::from_slice::<Value>(r.body())
+                && let Ok(v) = serde_json::from_slice::<Value>(&r.body().to_vec())
                 && v["upload_url"].is_string()
                 && let Some(id) = v["smile_job_id"].as_str()
             {
@@ -1693,7 +1696,7 @@ fn create_then_upload_from_a_stored_job() {
         [RequestKind::Upload, RequestKind::JobStatus]
     );
     assert_eq!(run.sent[0].1.uri(), UPLOAD_URL);
-    let zip = read_upload_zip(run.sent[0].1.body()).unwrap();
+    let zip = read_upload_zip(&run.sent[0].1.body().to_vec()).unwrap();
     assert_eq!(zip.info["server_information"]["smile_job_id"], "0000000001");
 
     // An expired URL at upload time: one re-prep with retry: true, then the PUT.
@@ -1738,7 +1741,7 @@ fn resume_finishes_the_same_job_with_retry_true() {
         matches!(run.result, Ok(JobOutcome::Submitted { ref job_id, .. }) if job_id.as_str() == "job-0002")
     );
     assert_eq!(body_json(&run.sent[0].1)["retry"], true);
-    let zip = read_upload_zip(run.sent[1].1.body()).unwrap();
+    let zip = read_upload_zip(&run.sent[1].1.body().to_vec()).unwrap();
     assert_eq!(zip.info["misc_information"]["retry"], "true");
 }
 
@@ -1828,10 +1831,10 @@ proptest::proptest! {
             if let Ok(r) = &answer
                 && request_kind(req) == Some(RequestKind::PrepUpload)
             {
-                if let Some(id) = smile_core::scan_smile_job_id(r.body()) {
+                if let Some(id) = smile_core::scan_smile_job_id(&r.body().to_vec()) {
                     id_w.borrow_mut().get_or_insert_with(|| id.as_str().to_owned());
                 }
-                if r.body().windows(6).any(|w| w == b"\"2215\"") {
+                if r.body().to_vec().windows(6).any(|w| w == b"\"2215\"") {
                     e_w.set(true);
                 }
             }

@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
+use bytes::Bytes;
 use smile_types::{ImageKind, ImageType};
+
+use crate::Base64Text;
 
 /// Where an image's bytes come from.
 ///
@@ -17,12 +19,14 @@ use smile_types::{ImageKind, ImageType};
 pub enum ImageSource {
     /// A file, read completely (once) during validation.
     File(PathBuf),
-    /// In-memory bytes, shared without copying (`Arc::clone`). A `Vec<u8>` converts with one
-    /// copy into the `Arc`; pass an `Arc<[u8]>` to avoid it.
-    Bytes(Arc<[u8]>),
-    /// Standard base64 text with padding, without line breaks or a `data:` prefix. Decoded once
-    /// during validation for the checks; the text itself is what `info.json` carries.
-    Base64(String),
+    /// In-memory bytes, shared without copying: validation and the upload zip hold
+    /// reference-counted slices of them. A `Vec<u8>` converts without a copy; an `Arc<[u8]>` or
+    /// any other owner of bytes with [`Bytes::from_owner`].
+    Bytes(Bytes),
+    /// Standard base64 text with padding, without line breaks or a `data:` prefix, shared
+    /// without copying ([`Base64Text`]). Checked once during validation; the text itself is
+    /// what `info.json` carries.
+    Base64(Base64Text),
 }
 
 impl fmt::Debug for ImageSource {
@@ -63,12 +67,12 @@ macro_rules! constructors {
         pub fn $file(path: impl Into<PathBuf>) -> Self {
             Self::new(ImageKind::$kind, ImageSource::File(path.into()))
         }
-        #[doc = concat!("The ", $what, " from in-memory bytes (zipped).")]
-        pub fn $bytes(bytes: impl Into<Arc<[u8]>>) -> Self {
+        #[doc = concat!("The ", $what, " from in-memory bytes (zipped; shared, not copied).")]
+        pub fn $bytes(bytes: impl Into<Bytes>) -> Self {
             Self::new(ImageKind::$kind, ImageSource::Bytes(bytes.into()))
         }
-        #[doc = concat!("The ", $what, " as standard base64 text (inline in `info.json`).")]
-        pub fn $b64(text: impl Into<String>) -> Self {
+        #[doc = concat!("The ", $what, " as standard base64 text (inline in `info.json`; a `String`, `Arc<str>` or [`Bytes`] is shared, not copied).")]
+        pub fn $b64(text: impl Into<Base64Text>) -> Self {
             Self::new(ImageKind::$kind, ImageSource::Base64(text.into()))
         }
     )*};
@@ -110,7 +114,7 @@ mod tests {
             (Image::liveness_base64("a"), 6),
             (Image::id_back_base64("a"), 7),
             (Image::selfie_bytes(vec![1u8]), 0),
-            (Image::liveness_bytes(Arc::<[u8]>::from(&b"x"[..])), 4),
+            (Image::liveness_bytes(Bytes::from_static(b"x")), 4),
             (Image::id_back_bytes(vec![]), 5),
         ];
         for (img, id) in cases {

@@ -56,11 +56,13 @@
 //!
 //! # Memory
 //!
-//! A [`LoadedJob`] holds each image's bytes once: files are read into buffers of their exact
-//! size, [`ImageSource::Bytes`] are shared (`Arc`), base64 text is kept as given and never
-//! re-encoded (its decoded form is only checked, in chunks, never stored). [`build_zip`]
-//! writes the archive into one buffer of its exact final size, copying each image (and
-//! `info.json`, which is never built separately) exactly once.
+//! A [`LoadedJob`] holds each image's bytes once, with its CRC-32 (computed once, when it is
+//! loaded): files are read into buffers of their exact size, [`ImageSource::Bytes`] and
+//! [`Base64Text`] are shared ([`Bytes`], no copy), base64 text is kept as given and never
+//! re-encoded (its decoded form is only checked, never stored). [`build_zip_chunks`] gives the
+//! archive as its headers plus chunks that share the images (nothing of the payload's size is
+//! allocated or copied; this is what the clients send); [`build_zip`] writes the same bytes
+//! into one buffer of their exact final size, copying each image once.
 //!
 //! # Features
 //!
@@ -77,6 +79,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod b64;
+mod base64_text;
 mod format;
 mod image;
 mod naming;
@@ -86,6 +89,10 @@ mod store;
 mod upload;
 mod validate;
 
+pub use base64_text::Base64Text;
+/// The shared byte buffer of [`ImageSource::Bytes`] and of the zip's chunks (re-exported from
+/// the `bytes` crate).
+pub use bytes::Bytes;
 pub use format::ImageFormat;
 pub use image::{Image, ImageSource};
 #[cfg(feature = "reader")]
@@ -93,7 +100,7 @@ pub use image::{Image, ImageSource};
 pub use reader::{
     EntryMethod, ReadError, ReadLimits, UploadZip, ZipEntry, read_upload_zip, read_upload_zip_with,
 };
-pub use upload::{BuildError, UploadContext, build_zip, info_json};
+pub use upload::{BuildError, UploadContext, build_zip, build_zip_chunks, info_json};
 pub use validate::{
     DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, Limits, LoadedImage, LoadedJob,
     SubmitRequest, validate_and_load,

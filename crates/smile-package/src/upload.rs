@@ -1,11 +1,12 @@
 //! Step 3 of `submit_job`: `info.json` ([protocol §5.5](smile_types::protocol#55-step-3-infojson)) and the upload zip (§5.6).
 
+use bytes::Bytes;
 use serde_json::{Map, Value};
 use smile_types::{IdInfo, PartnerId};
 
-use crate::LoadedJob;
 use crate::naming::INFO_JSON;
-use crate::store::{StoreWriter, archive_len};
+use crate::store::{Chunks, Measure, Sink, StoreWriter, archive_len};
+use crate::{LoadedImage, LoadedJob};
 
 /// Why the upload could not be built. Validation rules out every input problem, so these are
 /// limits of the zip format (no ZIP64) and should not occur in practice.
@@ -98,8 +99,9 @@ const IMAGE_TYPE_ID: &[u8] = br#"{"image_type_id":"#;
 const IMAGE: &[u8] = br#","image":""#;
 const FILE_NAME: &[u8] = br#"","file_name":"#;
 
-/// `info.json` split into its small serialized parts and the images, which are written straight
-/// into the destination buffer (so base64 text is copied once, into the zip).
+/// `info.json` split into its small serialized parts and the images, whose base64 texts are
+/// written as shared parts (so the chunked zip points at the caller's text, and the contiguous
+/// one copies it once).
 struct InfoJson<'a> {
     head: Vec<u8>,
     job: &'a LoadedJob,
@@ -143,41 +145,34 @@ impl<'a> InfoJson<'a> {
         Ok(InfoJson { head, job, tail })
     }
 
-    /// The exact length of the document.
-    fn len(&self) -> u64 {
-        let images = self.job.images();
-        let fixed = (IMAGE_TYPE_ID.len() + 1 + IMAGE.len() + FILE_NAME.len() + 2 + 1) as u64;
-        let items: u64 = images
-            .iter()
-            .map(|img| {
-                // Entry names are ASCII from [A-Za-z0-9._-] and base64 text is from the base64
-                // alphabet: neither needs JSON escaping, so their lengths are exact.
-                let name = img.entry_name().map_or(0, str::len) as u64;
-                let b64 = img.base64().map_or(0, str::len) as u64;
-                fixed + name + b64
-            })
-            .sum();
-        let commas = images.len().saturating_sub(1) as u64;
-        self.head.len() as u64 + items + commas + self.tail.len() as u64
+    /// The CRC-32 and exact length of the document (measured by writing it to nowhere: the
+    /// base64 texts are not read again, their CRC-32 from loading is combined in).
+    fn measure(&self) -> (u32, u64) {
+        let mut m = Measure::default();
+        self.write_to(&mut m);
+        m.finish()
     }
 
-    fn write_to(&self, buf: &mut Vec<u8>) {
-        buf.extend_from_slice(&self.head);
+    fn write_to(&self, out: &mut impl Sink) {
+        out.put(&self.head);
         for (i, img) in self.job.images().iter().enumerate() {
             if i > 0 {
-                buf.push(b',');
+                out.put(b",");
             }
-            buf.extend_from_slice(IMAGE_TYPE_ID);
-            buf.push(b'0' + img.image_type().id());
-            buf.extend_from_slice(IMAGE);
-            buf.extend_from_slice(img.base64().unwrap_or_default().as_bytes());
-            buf.extend_from_slice(FILE_NAME);
-            buf.push(b'"');
-            buf.extend_from_slice(img.entry_name().unwrap_or_default().as_bytes());
-            buf.push(b'"');
-            buf.push(b'}');
+            out.put(IMAGE_TYPE_ID);
+            out.put(&[b'0' + img.image_type().id()]);
+            out.put(IMAGE);
+            // Entry names are ASCII from [A-Za-z0-9._-] and base64 text is from the base64
+            // alphabet: neither needs JSON escaping.
+            if let Some((text, crc)) = img.base64_text() {
+                out.put_shared(text, crc);
+            }
+            out.put(FILE_NAME);
+            out.put(b"\"");
+            out.put(img.entry_name().unwrap_or_default().as_bytes());
+            out.put(b"\"}");
         }
-        buf.extend_from_slice(&self.tail);
+        out.put(&self.tail);
     }
 }
 
@@ -189,10 +184,33 @@ impl<'a> InfoJson<'a> {
 /// `callback_url` is left out when the job has none.
 pub fn info_json(job: &LoadedJob, ctx: &UploadContext<'_>) -> Result<Vec<u8>, BuildError> {
     let info = InfoJson::new(job, ctx)?;
-    let len = usize::try_from(info.len()).map_err(|_| BuildError::TooLarge { len: info.len() })?;
+    let (_, len) = info.measure();
+    let len = usize::try_from(len).map_err(|_| BuildError::TooLarge { len })?;
     let mut out = Vec::with_capacity(len);
     info.write_to(&mut out);
     debug_assert_eq!(out.len(), len);
+    Ok(out)
+}
+
+/// Writes the archive of `job` into `out`, which must be empty.
+fn write_zip<S: Sink>(
+    job: &LoadedJob,
+    ctx: &UploadContext<'_>,
+    out: impl FnOnce(u64) -> Result<S, BuildError>,
+) -> Result<S, BuildError> {
+    let info = InfoJson::new(job, ctx)?;
+    let (info_crc, info_len) = info.measure();
+    let zipped = || job.images().iter().filter_map(LoadedImage::zipped);
+    let sizes = std::iter::once((INFO_JSON.len(), info_len))
+        .chain(zipped().map(|(name, bytes, _)| (name.len(), bytes.len() as u64)));
+    let (total, count) = archive_len(sizes)?;
+    let mut w = StoreWriter::new(out(total)?, count);
+    w.add_with(INFO_JSON, info_crc, info_len, |out| info.write_to(out))?;
+    for (name, bytes, crc) in zipped() {
+        w.add_shared(name, bytes, crc)?;
+    }
+    let out = w.finish()?;
+    debug_assert_eq!(out.written(), total);
     Ok(out)
 }
 
@@ -201,28 +219,49 @@ pub fn info_json(job: &LoadedJob, ctx: &UploadContext<'_>) -> Result<Vec<u8>, Bu
 ///
 /// Deterministic: the same job and context give the same bytes (fixed DOS date 1980-01-01,
 /// fixed header values). The archive is written into one buffer of its exact final size;
-/// every image byte and `info.json` are copied into it once.
+/// every image byte and `info.json` are copied into it once. [`build_zip_chunks`] gives the
+/// same bytes without the copy.
 pub fn build_zip(job: &LoadedJob, ctx: &UploadContext<'_>) -> Result<Vec<u8>, BuildError> {
-    let info = InfoJson::new(job, ctx)?;
-    let zipped = || {
-        job.images()
-            .iter()
-            .filter_map(|img| Some((img.entry_name()?, img.bytes()?)))
-    };
-    let sizes = std::iter::once((INFO_JSON.len(), info.len()))
-        .chain(zipped().map(|(name, bytes)| (name.len(), bytes.len() as u64)));
-    let (total, count) = archive_len(sizes)?;
-    let mut w = StoreWriter::with_capacity(total, count)?;
-    w.add_with(INFO_JSON, |buf| {
-        info.write_to(buf);
-        Ok(())
-    })?;
-    for (name, bytes) in zipped() {
-        w.add(name, bytes)?;
-    }
-    let zip = w.finish()?;
-    debug_assert_eq!(zip.len() as u64, total);
-    Ok(zip)
+    write_zip(job, ctx, |total| {
+        let len = usize::try_from(total).map_err(|_| BuildError::TooLarge { len: total })?;
+        Ok(Vec::with_capacity(len))
+    })
+}
+
+/// The upload zip of [`build_zip`], byte for byte, as shared chunks in order: the headers and
+/// `info.json`'s own parts are small chunks made here, each image (and each base64 text inside
+/// `info.json`) is a chunk that shares the loaded job's bytes instead of copying them
+/// (images under 4 KiB are copied into their neighbour). No CRC-32 is computed here either:
+/// every image's was computed once, when it was loaded.
+///
+/// So a job in flight holds its images once, not twice, and the transport can send the chunks
+/// as they are (a vectored write).
+///
+/// ```
+/// # use serde_json::{Map, Value};
+/// # use smile_package::{Image, SubmitRequest, UploadContext};
+/// # use smile_types::{JobOptions, JobType, PartnerId, PartnerParams};
+/// let selfie = std::fs::read(smile_testdata::bench_dir().join("selfie_large.jpg"))?; // 287 KB
+/// let job = SubmitRequest::new(
+///     PartnerParams::new("user-1", "job-1", JobType::SmartSelfieAuthentication),
+///     vec![Image::selfie_bytes(selfie.clone())],
+/// )
+/// .with_options(JobOptions { return_job_status: true, ..JobOptions::default() })
+/// .validate()
+/// .expect("valid input");
+/// # let partner = PartnerId::new("085");
+/// # let response: Map<String, Value> = serde_json::from_str(r#"{"upload_url":"https://u.example/x"}"#)?;
+/// # let ctx = UploadContext::new(&partner, "2024-01-01T00:00:00.000Z", "c2lnbmF0dXJl", &response);
+/// let chunks = job.build_zip_chunks(&ctx)?;
+/// assert_eq!(chunks.concat(), job.build_zip(&ctx)?);
+/// assert!(chunks.iter().any(|c| c[..] == selfie[..]), "the selfie is one chunk of its own");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn build_zip_chunks(
+    job: &LoadedJob,
+    ctx: &UploadContext<'_>,
+) -> Result<Vec<Bytes>, BuildError> {
+    Ok(write_zip(job, ctx, |_| Ok(Chunks::default()))?.finish())
 }
 
 impl LoadedJob {
@@ -234,5 +273,10 @@ impl LoadedJob {
     /// Same as [`build_zip`].
     pub fn build_zip(&self, ctx: &UploadContext<'_>) -> Result<Vec<u8>, BuildError> {
         build_zip(self, ctx)
+    }
+
+    /// Same as [`build_zip_chunks`].
+    pub fn build_zip_chunks(&self, ctx: &UploadContext<'_>) -> Result<Vec<Bytes>, BuildError> {
+        build_zip_chunks(self, ctx)
     }
 }

@@ -4,7 +4,8 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::Arc;
+
+use bytes::Bytes;
 
 use smile_types::{
     EnrolledImage, IdInfo, IdInfoRule, ImageKind, ImageType, JobOptions, JobType, Need,
@@ -189,27 +190,18 @@ pub struct LoadedImage {
     content: Content,
 }
 
+/// An image's content with its CRC-32, computed once when it is loaded (the zip needs it:
+/// the image's own entry, or `info.json` for base64 text, by combination).
 #[derive(Clone)]
 enum Content {
     /// Read from a file (exact capacity) or shared from the caller; zipped under `name`.
-    Zipped { name: String, bytes: Bytes },
-    /// Validated base64 text, sent inline.
-    Base64(String),
-}
-
-#[derive(Clone)]
-enum Bytes {
-    Owned(Vec<u8>),
-    Shared(Arc<[u8]>),
-}
-
-impl Bytes {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Bytes::Owned(v) => v,
-            Bytes::Shared(a) => a,
-        }
-    }
+    Zipped {
+        name: String,
+        bytes: Bytes,
+        crc: u32,
+    },
+    /// Validated base64 text (ASCII), sent inline.
+    Base64 { text: Bytes, crc: u32 },
 }
 
 impl std::fmt::Debug for LoadedImage {
@@ -253,22 +245,34 @@ impl LoadedImage {
     pub fn entry_name(&self) -> Option<&str> {
         match &self.content {
             Content::Zipped { name, .. } => Some(name),
-            Content::Base64(_) => None,
+            Content::Base64 { .. } => None,
         }
     }
 
     /// The bytes that go into the zip (file and bytes images).
     pub fn bytes(&self) -> Option<&[u8]> {
-        match &self.content {
-            Content::Zipped { bytes, .. } => Some(bytes.as_slice()),
-            Content::Base64(_) => None,
-        }
+        self.zipped().map(|(_, bytes, _)| &bytes[..])
     }
 
     /// The base64 text that goes into `info.json` (base64 images), exactly as given.
     pub fn base64(&self) -> Option<&str> {
+        // Validated as base64, so ASCII: the conversion cannot fail.
+        self.base64_text()
+            .and_then(|(text, _)| std::str::from_utf8(text).ok())
+    }
+
+    /// The zip entry name, the shared bytes and their CRC-32 (file and bytes images).
+    pub(crate) fn zipped(&self) -> Option<(&str, &Bytes, u32)> {
         match &self.content {
-            Content::Base64(text) => Some(text),
+            Content::Zipped { name, bytes, crc } => Some((name, bytes, *crc)),
+            Content::Base64 { .. } => None,
+        }
+    }
+
+    /// The shared base64 text and its CRC-32 (base64 images).
+    pub(crate) fn base64_text(&self) -> Option<(&Bytes, u32)> {
+        match &self.content {
+            Content::Base64 { text, crc } => Some((text, *crc)),
             Content::Zipped { .. } => None,
         }
     }
@@ -570,17 +574,20 @@ fn load_images(images: Vec<Image>, limits: Limits, problems: &mut Problems) -> V
         let image_type = image.image_type();
         let result = match image.source {
             ImageSource::File(path) => load_file(&path, limits.max_image)
-                .map(|(bytes, format)| (Some(path), Bytes::Owned(bytes), format)),
-            ImageSource::Bytes(bytes) => check_bytes(&bytes, limits.max_image)
-                .map(|format| (None, Bytes::Shared(bytes), format)),
+                .map(|(bytes, format)| (Some(path), Bytes::from(bytes), format)),
+            ImageSource::Bytes(bytes) => {
+                check_bytes(&bytes, limits.max_image).map(|format| (None, bytes, format))
+            }
             ImageSource::Base64(text) => match check_base64_image(&text, limits.max_image) {
                 Ok(ok) => {
                     total += ok.decoded_len;
+                    let text = text.to_bytes();
+                    let crc = crc32fast::hash(&text);
                     loaded.push(LoadedImage {
                         image_type,
                         format: ok.format,
                         len: ok.decoded_len,
-                        content: Content::Base64(text),
+                        content: Content::Base64 { text, crc },
                     });
                     check_total(total, limits, true, &field, &mut total_reported, problems);
                     continue;
@@ -593,14 +600,15 @@ fn load_images(images: Vec<Image>, limits: Limits, problems: &mut Problems) -> V
         };
         match result {
             Ok((path, bytes, format)) => {
-                let len = bytes.as_slice().len() as u64;
+                let len = bytes.len() as u64;
                 total += len;
                 let name = namer.unique(candidate(path.as_deref(), image.kind, liveness_n, format));
+                let crc = crc32fast::hash(&bytes);
                 loaded.push(LoadedImage {
                     image_type,
                     format,
                     len,
-                    content: Content::Zipped { name, bytes },
+                    content: Content::Zipped { name, bytes, crc },
                 });
                 check_total(total, limits, false, &field, &mut total_reported, problems);
             }

@@ -1,5 +1,6 @@
-//! Memory: a loaded job holds each image's bytes once, and building the zip copies the payload
-//! exactly once more (one buffer of the zip's exact size). Measured with a counting global
+//! Memory: a loaded job holds each image's bytes once, building the zip copies the payload
+//! exactly once more (one buffer of the zip's exact size), and building it as chunks copies
+//! none of it (only headers and `info.json`'s own parts are allocated). Measured with a counting global
 //! allocator (peak_alloc), so this is its own test binary with a single test: nothing else
 //! allocates concurrently. Not timed.
 
@@ -52,6 +53,15 @@ fn build(job: &LoadedJob, response: &Map<String, Value>) -> (Vec<u8>, usize) {
     peak_during(|| job.build_zip(&ctx).unwrap())
 }
 
+/// The chunked zip: checks it holds the same bytes as `zip`, returns its peak heap growth.
+fn build_chunks(job: &LoadedJob, response: &Map<String, Value>, zip: &[u8]) -> usize {
+    let pid = PartnerId::new("085");
+    let ctx = UploadContext::new(&pid, "2024-01-01T00:00:00.000Z", "c2lnbmF0dXJl", response);
+    let (chunks, peak) = peak_during(|| job.build_zip_chunks(&ctx).unwrap());
+    assert_eq!(chunks.concat(), zip);
+    peak
+}
+
 #[test]
 fn payload_is_held_once_and_copied_once() {
     let response: Map<String, Value> = serde_json::from_str(
@@ -89,6 +99,11 @@ fn payload_is_held_once_and_copied_once() {
         zip.len()
     );
     eprintln!("files: zip {}, build peak {build_peak}", zip.len());
+    let chunks_peak = build_chunks(&job, &response, &zip);
+    assert!(
+        chunks_peak <= SLACK,
+        "building chunks peaked at {chunks_peak} bytes (nothing of payload size may be allocated)"
+    );
     drop(zip);
     drop(job);
 
@@ -119,5 +134,10 @@ fn payload_is_held_once_and_copied_once() {
         build_peak <= zip.len() + SLACK,
         "building peaked at {build_peak} bytes for a {}-byte zip",
         zip.len()
+    );
+    let chunks_peak = build_chunks(&job, &response, &zip);
+    assert!(
+        chunks_peak <= SLACK,
+        "building chunks peaked at {chunks_peak} bytes (nothing of payload size may be allocated)"
     );
 }

@@ -399,8 +399,8 @@ impl Flow {
             &up.server_information,
         )
         .with_retry(up.retry);
-        let zip = match job.build_zip(&ctx) {
-            Ok(z) => z,
+        let zip = match job.build_zip_chunks(&ctx) {
+            Ok(chunks) => crate::Body::from_chunks(chunks),
             Err(source) => {
                 let Some(smile_job_id) = self.smile_job_id.clone() else {
                     return self.fail(Error::InvalidState("an upload without a smile_job_id"));

@@ -93,7 +93,7 @@ fn check(jt: u32, specs: &[Spec]) -> Result<(), TestCaseError> {
                 ImageSource::File(path)
             }
             1 => ImageSource::Bytes(s.data.clone().into()),
-            _ => ImageSource::Base64(STANDARD.encode(&s.data)),
+            _ => ImageSource::Base64(STANDARD.encode(&s.data).into()),
         };
         texts.push(match &source {
             ImageSource::Base64(t) => Some(t.clone()),
@@ -128,6 +128,12 @@ fn check(jt: u32, specs: &[Spec]) -> Result<(), TestCaseError> {
     let ctx = UploadContext::new(&pid, "2024-01-01T00:00:00.000Z", "c2ln", &response);
     let zip = job.build_zip(&ctx).unwrap();
     prop_assert_eq!(&job.build_zip(&ctx).unwrap(), &zip, "deterministic");
+    let chunks = job.build_zip_chunks(&ctx).unwrap();
+    prop_assert_eq!(
+        &chunks.concat(),
+        &zip,
+        "the chunked zip holds the same bytes"
+    );
     let entries = unzip(&zip);
     prop_assert_eq!(&entries[0].name, "info.json");
     prop_assert_eq!(&entries[0].data, &job.info_json(&ctx).unwrap());
@@ -152,7 +158,7 @@ fn check(jt: u32, specs: &[Spec]) -> Result<(), TestCaseError> {
         if base64 {
             prop_assert_eq!(
                 item["image"].as_str().unwrap(),
-                texts[i].as_deref().unwrap()
+                std::str::from_utf8(texts[i].as_ref().unwrap().as_bytes()).unwrap()
             );
             prop_assert_eq!(item["file_name"].as_str().unwrap(), "");
         } else {

@@ -176,15 +176,36 @@ fn bytes_sources_are_checked_like_files() {
 #[test]
 fn shared_bytes_are_not_copied() {
     let bytes: Arc<[u8]> = Arc::from(jpeg(1000));
-    let job = job2(vec![Image::selfie_bytes(Arc::clone(&bytes))])
-        .validate()
-        .unwrap();
+    let shared = smile_package::Bytes::from_owner(Arc::clone(&bytes));
+    let job = job2(vec![Image::selfie_bytes(shared)]).validate().unwrap();
     assert_eq!(
         Arc::strong_count(&bytes),
         2,
         "the job shares the caller's buffer"
     );
     assert_eq!(job.images()[0].bytes().unwrap().as_ptr(), bytes.as_ptr());
+    // A Vec is taken as it is, not copied either.
+    let v = jpeg(1000);
+    let ptr = v.as_ptr();
+    let job = job2(vec![Image::selfie_bytes(v)]).validate().unwrap();
+    assert_eq!(job.images()[0].bytes().unwrap().as_ptr(), ptr);
+}
+
+#[test]
+fn shared_base64_text_is_not_copied() {
+    let text: Arc<str> = Arc::from(STANDARD.encode(jpeg(1000)));
+    let job = job2(vec![
+        Image::selfie_bytes(jpeg(10)),
+        Image::liveness_base64(Arc::clone(&text)),
+    ])
+    .validate()
+    .unwrap();
+    assert_eq!(
+        Arc::strong_count(&text),
+        2,
+        "the job shares the caller's text"
+    );
+    assert_eq!(job.images()[1].base64().unwrap().as_ptr(), text.as_ptr());
 }
 
 #[test]

@@ -73,7 +73,7 @@ fn build(case: &Value, dir: &Path) -> SubmitRequest {
                 t.is_base64(),
                 "{id}: base64 with a file type is typed_api-only"
             );
-            ImageSource::Base64(img["base64"].as_str().unwrap().to_owned())
+            ImageSource::Base64(img["base64"].as_str().unwrap().into())
         };
         images.push(Image::new(t.kind(), source));
     }
