@@ -1,7 +1,10 @@
-//! `cargo xtask bench e2e`: both Smile ID clients, end to end, against a lean loopback server.
+//! `cargo xtask bench e2e`: both Smile ID clients, end to end, against a lean loopback server;
+//! `cargo xtask bench poll`: the poll schedule's time to result against the emulator
+//! (see `poll.rs`).
 //!
 //! ```text
 //! smile-bench e2e [--jobs N] [--warmup N] [--repeat R] [--quick] [--only NAME,NAME..]
+//! smile-bench poll [--jobs N] [--quick]
 //! smile-bench list
 //! smile-bench child NAME --jobs N --warmup N     (one configuration; run by `e2e`)
 //! ```
@@ -25,6 +28,7 @@
 
 mod client;
 mod measure;
+mod poll;
 mod server;
 mod transports;
 
@@ -105,7 +109,7 @@ fn configurations() -> Vec<Configuration> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: smile-bench e2e [--jobs N (default 200)] [--warmup N] [--repeat R] [--quick] [--only NAME,NAME..]\n       smile-bench list\n       smile-bench child NAME --jobs N --warmup N"
+        "usage: smile-bench e2e [--jobs N (default 200)] [--warmup N] [--repeat R] [--quick] [--only NAME,NAME..]\n       smile-bench poll [--jobs N (default 10, official schedule 3)] [--quick]\n       smile-bench list\n       smile-bench child NAME --jobs N --warmup N"
     );
     ExitCode::FAILURE
 }
@@ -171,6 +175,13 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("e2e") => match parse(&args[1..]) {
             Ok(a) => e2e(&a),
+            Err(e) => {
+                eprintln!("smile-bench: {e}");
+                usage()
+            }
+        },
+        Some("poll") => match poll::parse(&args[1..]) {
+            Ok(a) => poll::run(&a),
             Err(e) => {
                 eprintln!("smile-bench: {e}");
                 usage()

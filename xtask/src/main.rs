@@ -6,6 +6,8 @@
 //! - `bench e2e [--jobs N] [--quick] [--only NAME,..]`: both clients end to end against a
 //!   loopback server, and the floor (the `smile-bench` member, release build; see
 //!   docs/benchmarks.md).
+//! - `bench poll [--jobs N] [--quick]`: the poll schedules' time to result and polls per job
+//!   against the embedded emulator at several processing delays (`smile-bench`, release build).
 
 mod doc;
 
@@ -45,17 +47,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some("bench") if args.get(1).map(String::as_str) == Some("e2e") => {
+        Some("bench") if matches!(args.get(1).map(String::as_str), Some("e2e" | "poll")) => {
             run(Command::new("cargo")
-                .args(["run", "--release", "--package", "smile-bench", "--", "e2e"])
-                .args(&args[2..]))
+                .args(["run", "--release", "--package", "smile-bench", "--"])
+                .args(&args[1..]))
         }
         Some("bench") => run(Command::new("cargo")
             .args(["bench", "--package", "smile-package", "--bench", "package"])
             .args(&args[1..])),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | doc [--open] | bench [criterion args] | bench e2e [--jobs N] [--quick] [--only NAME,..]>"
+                "usage: cargo xtask <ci | doc [--open] | bench [criterion args] | bench e2e [--jobs N] [--quick] [--only NAME,..] | bench poll [--jobs N] [--quick]>"
             );
             ExitCode::FAILURE
         }
