@@ -5,7 +5,7 @@ use std::io;
 
 use bytes::{Buf, Bytes};
 
-/// The body of an [`HttpRequest`](crate::HttpRequest): shared [`Bytes`] chunks, sent in order.
+/// The body of an [`HttpRequest`](crate::HttpRequest): shared [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html) chunks, sent in order.
 ///
 /// A JSON request's body is one chunk. The upload zip is its headers and `info.json`'s own parts
 /// as small chunks and every image as a chunk that shares the loaded job's bytes
@@ -88,7 +88,7 @@ impl Body {
         out
     }
 
-    /// The whole body as one [`Bytes`]: shared when it is a single chunk, else a copy.
+    /// The whole body as one [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html): shared when it is a single chunk, else a copy.
     #[must_use]
     pub fn to_bytes(&self) -> Bytes {
         match self.chunks.as_slice() {
@@ -166,7 +166,7 @@ impl PartialEq<[u8]> for Body {
     }
 }
 
-/// A [`Body`]'s bytes as an [`io::Read`] (see [`Body::reader`]); also a [`bytes::Buf`].
+/// A [`Body`]'s bytes as an [`io::Read`] (see [`Body::reader`]); also a [`bytes::Buf`](https://docs.rs/bytes/1/bytes/trait.Buf.html).
 #[derive(Clone, Debug, Default)]
 pub struct BodyReader {
     chunks: std::collections::VecDeque<Bytes>,

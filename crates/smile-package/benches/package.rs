@@ -5,10 +5,12 @@
 //! Scenarios (throughput = image payload bytes; for base64 the decoded bytes):
 //! - `files/load+zip`: validate (open, stat, read each file once, sniff) and build the zip.
 //! - `files/zip`: build the zip from an already loaded job (what a re-prep retry repeats).
+//! - `files/zip-chunks`: build the zip as shared chunks (`build_zip_chunks`, what the clients
+//!   send): headers only, no copy of the images.
 //! - `base64/load+zip`: the same nine images, all base64 (selfie type 2, liveness type 6):
-//!   validate the texts strictly (chunked decode) and build the zip (the texts go into
+//!   validate the texts strictly (alphabet scan, CRC-32) and build the zip (the texts go into
 //!   info.json, written in place in the zip).
-//! - `base64/zip`: build only.
+//! - `base64/zip`, `base64/zip-chunks`: build only.
 //!
 //! Each routine drops what it built before it returns (its output is `()`): criterion's
 //! `iter_batched` keeps a whole batch's outputs alive until the batch ends, so returning the
@@ -121,6 +123,19 @@ fn zip(s: &Seed, job: &LoadedJob) -> Vec<u8> {
     job.build_zip(&ctx).unwrap()
 }
 
+/// What `zip-chunks` measures: the zip of a loaded job as shared chunks (what the clients
+/// send), dropped before returning.
+fn zip_chunks_only(s: &Seed, job: &LoadedJob) {
+    let ctx = UploadContext::new(
+        &s.partner,
+        "2024-01-01T00:00:00.000Z",
+        "fPrLyD/xE8xIhfqurdEPHUPf3LN+5HSBoqYgPuTi3RI=",
+        &s.response,
+    );
+    let z = job.build_zip_chunks(&ctx).unwrap();
+    black_box(&z);
+}
+
 /// What `load+zip` measures: validate (load) the request and build the zip, both dropped
 /// before returning (see the module documentation).
 fn load_and_zip(s: &Seed, req: SubmitRequest) {
@@ -199,6 +214,7 @@ fn bench(c: &mut Criterion) {
     });
     let job = files_request(&s).validate().unwrap();
     g.bench_function("files/zip", |b| b.iter(|| zip_only(&s, &job)));
+    g.bench_function("files/zip-chunks", |b| b.iter(|| zip_chunks_only(&s, &job)));
     g.bench_function("base64/load+zip", |b| {
         b.iter_batched(
             || base64_request(&s),
@@ -208,6 +224,9 @@ fn bench(c: &mut Criterion) {
     });
     let job64 = base64_request(&s).validate().unwrap();
     g.bench_function("base64/zip", |b| b.iter(|| zip_only(&s, &job64)));
+    g.bench_function("base64/zip-chunks", |b| {
+        b.iter(|| zip_chunks_only(&s, &job64))
+    });
     g.finish();
 
     // Summary: MB/s (10^6 bytes) over the image payload and peak heap vs the payload.
