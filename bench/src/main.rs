@@ -89,6 +89,8 @@ fn configurations() -> Vec<Configuration> {
         a("async http c1", false, 1),
         a("async http c8", false, 8),
         a("async http c32", false, 32),
+        a("async https c1", true, 1),
+        a("async https c8", true, 8),
         a("async https c32", true, 32),
         Configuration {
             name: "floor",
