@@ -78,7 +78,8 @@ const MIN_SHARED_CHUNK: usize = 4096;
 /// The archive as chunks: what is made on the fly is gathered into chunks of its own, shared
 /// content (of at least [`MIN_SHARED_CHUNK`] bytes) is a chunk that points at the caller's
 /// bytes, not a copy of them.
-#[derive(Debug, Default)]
+/// No `Debug`: it holds image bytes.
+#[derive(Default)]
 pub(crate) struct Chunks {
     chunks: Vec<Bytes>,
     pending: Vec<u8>,
@@ -164,7 +165,7 @@ struct Record<'a> {
 }
 
 /// Writes a STORE archive whose entries' CRC-32 and sizes are known before their content.
-#[derive(Debug)]
+/// No `Debug`: its sink holds image bytes.
 pub(crate) struct StoreWriter<'a, S> {
     out: S,
     records: Vec<Record<'a>>,

@@ -192,7 +192,7 @@ pub fn info_json(job: &LoadedJob, ctx: &UploadContext<'_>) -> Result<Vec<u8>, Bu
     Ok(out)
 }
 
-/// Writes the archive of `job` into `out`, which must be empty.
+/// Writes the archive of `job` into the empty sink that `out` makes for its total length.
 fn write_zip<S: Sink>(
     job: &LoadedJob,
     ctx: &UploadContext<'_>,
