@@ -19,6 +19,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 both_clients!(
     seed_flow_with_history_and_image_links,
     submitted_after_exactly_two_requests,
+    large_images_are_sent_byte_exact_with_a_fixed_length,
     prep_upload_error_codes,
     prep_upload_error_without_code,
     prep_upload_non_json_error,
@@ -360,6 +361,71 @@ async fn submitted_after_exactly_two_requests(kind: ClientKind) {
     assert_eq!(
         paths(&reqs),
         ["POST /v1/upload", &format!("PUT {UPLOAD_PATH}")]
+    );
+}
+
+/// A job whose images are large (the bench's: a 287 KB selfie file, 74 KB frames as bytes and
+/// as shared base64 text), so that the zip is many chunks and most of them are the images' own
+/// bytes: each client sends them with a fixed `Content-Length`, never chunked transfer
+/// encoding (presigned storage URLs refuse it), and the body is exactly `build_zip`'s bytes.
+async fn large_images_are_sent_byte_exact_with_a_fixed_length(kind: ClientKind) {
+    use base64::Engine as _;
+    use smile_package::{Image, SubmitRequest, UploadContext};
+    use smile_types::{JobType, PartnerId, PartnerParams};
+
+    let server = MockServer::start().await;
+    mount_prep_ok(&server).await;
+    mount_put_ok(&server).await;
+    let dir = smile_testdata::bench_dir();
+    let frame = |n: usize| std::fs::read(dir.join(format!("liveness_large_{n}.jpg"))).unwrap();
+    let mut images = vec![Image::selfie_file(dir.join("selfie_large.jpg"))];
+    for n in 1..=8 {
+        images.push(if n % 2 == 0 {
+            Image::liveness_bytes(frame(n))
+        } else {
+            let text = base64::engine::general_purpose::STANDARD.encode(frame(n));
+            Image::liveness_base64(std::sync::Arc::<str>::from(text))
+        });
+    }
+    let request = SubmitRequest::new(
+        PartnerParams::new("user-0001", "job-0002", JobType::SmartSelfieAuthentication),
+        images,
+    )
+    .with_options(callback_options());
+    let api = client(kind, &setup(&server));
+    api.submit(request.clone()).await.unwrap();
+
+    let reqs = received(&server).await;
+    assert_eq!(
+        paths(&reqs),
+        ["POST /v1/upload", &format!("PUT {UPLOAD_PATH}")]
+    );
+    let put = &reqs[1];
+    assert_eq!(put_headers_problem(put, kind), None, "{:?}", put.headers);
+    assert_eq!(put.header("transfer-encoding"), None);
+    // The zip the SDK would build from the same job and prep upload, in one buffer.
+    let prep = reqs[0].json();
+    let response = prep_response(&upload_url(&server), "0000000001");
+    let partner = PartnerId::new(smile_tests::PARTNER_ID);
+    let ctx = UploadContext::new(
+        &partner,
+        prep["timestamp"].as_str().unwrap(),
+        prep["signature"].as_str().unwrap(),
+        response.as_object().unwrap(),
+    );
+    let job = request.validate().unwrap();
+    let want = job.build_zip(&ctx).unwrap();
+    assert!(want.len() > 900_000, "{} bytes", want.len());
+    assert_eq!(put.body.len(), want.len());
+    assert!(
+        put.body == want,
+        "the PUT body differs from build_zip's bytes"
+    );
+    let chunks = job.build_zip_chunks(&ctx).unwrap();
+    assert!(
+        chunks.len() >= 12,
+        "many chunks were sent: {}",
+        chunks.len()
     );
 }
 
