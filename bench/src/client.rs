@@ -13,7 +13,6 @@ use smile_blocking::{Image, JobOptions, JobOutcome, JobType, PartnerParams, Poll
 
 use crate::measure;
 use crate::server::{self, Server};
-use crate::transports::{BenchUreq, Variant};
 
 /// How the images are given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,15 +21,6 @@ pub(crate) enum Payload {
     Seed,
     /// All nine as files.
     Files,
-}
-
-/// The blocking client's transport.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Blocking {
-    /// smile-blocking's own (`UreqTransport`: `timeout_global` and its caching resolver).
-    Default,
-    /// [`Variant::PhaseTimeouts`].
-    PhaseTimeouts,
 }
 
 /// The host name the client uses for the server.
@@ -45,8 +35,8 @@ pub(crate) enum Host {
 /// What runs the jobs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Client {
-    /// `smile_blocking::WebApi`, one job after the other.
-    Blocking(Blocking),
+    /// `smile_blocking::WebApi` (its own transport), one job after the other.
+    Blocking,
     /// `smile_async::WebApi` with this many jobs in flight.
     Async {
         /// Jobs in flight.
@@ -219,22 +209,13 @@ pub(crate) fn run(config: &Configuration, jobs: usize, warmup: usize) -> Measure
     let server = Server::start(config.https, host);
     let latencies = Arc::new(Latencies::default());
     let measured = match config.client {
-        Client::Blocking(transport) => {
+        Client::Blocking => {
             let mut b = smile_blocking::WebApi::builder(server::PARTNER_ID, server::API_KEY)
                 .base_url(server.base_url())
                 .poll_policy(poll_policy());
             if let Some(pem) = server.cert_pem() {
                 b = b.root_certificates_pem(pem);
             }
-            let connect = Duration::from_secs(10);
-            b = match transport {
-                Blocking::Default => b,
-                Blocking::PhaseTimeouts => b.transport(BenchUreq::new(
-                    Variant::PhaseTimeouts,
-                    connect,
-                    server.cert_pem(),
-                )),
-            };
             let api = b.build().expect("blocking client");
             let one = |n: usize| {
                 let t = Instant::now();

@@ -30,7 +30,6 @@ mod client;
 mod measure;
 mod poll;
 mod server;
-mod transports;
 
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
@@ -39,14 +38,13 @@ use client::{Client, Configuration, Payload};
 
 /// Every configuration, in the order of the table.
 fn configurations() -> Vec<Configuration> {
-    use client::Blocking::{Default, PhaseTimeouts};
     use client::Host::{Localhost, Loopback};
-    let b = |name, https, payload, transport, host| Configuration {
+    let b = |name, https, payload, host| Configuration {
         name,
         https,
         payload,
         host,
-        client: Client::Blocking(transport),
+        client: Client::Blocking,
     };
     let a = |name, https, concurrency| Configuration {
         name,
@@ -56,36 +54,10 @@ fn configurations() -> Vec<Configuration> {
         client: Client::Async { concurrency },
     };
     vec![
-        b("blocking http", false, Payload::Seed, Default, Loopback),
-        b("blocking https", true, Payload::Seed, Default, Loopback),
-        b(
-            "blocking http files",
-            false,
-            Payload::Files,
-            Default,
-            Loopback,
-        ),
-        b(
-            "blocking http phase-timeouts",
-            false,
-            Payload::Seed,
-            PhaseTimeouts,
-            Loopback,
-        ),
-        b(
-            "blocking localhost",
-            false,
-            Payload::Seed,
-            Default,
-            Localhost,
-        ),
-        b(
-            "blocking localhost phase-timeouts",
-            false,
-            Payload::Seed,
-            PhaseTimeouts,
-            Localhost,
-        ),
+        b("blocking http", false, Payload::Seed, Loopback),
+        b("blocking https", true, Payload::Seed, Loopback),
+        b("blocking http files", false, Payload::Files, Loopback),
+        b("blocking localhost", false, Payload::Seed, Localhost),
         a("async http c1", false, 1),
         a("async http c8", false, 8),
         a("async http c32", false, 32),
