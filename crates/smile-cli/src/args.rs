@@ -233,7 +233,15 @@ pub(crate) struct IdFields {
     /// ID number (for job 1: the ID details are then verified with the ID authority).
     #[arg(long, value_name = "NUMBER")]
     pub(crate) id_number: Option<String>,
-    /// First name.
+    #[command(flatten)]
+    pub(crate) person: PersonFields,
+}
+
+/// The person's details of an id info (`submit` and `kyc`), compared with the ID authority's
+/// record.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct PersonFields {
+    /// First name (compared with the ID authority's record).
     #[arg(long, value_name = "NAME")]
     pub(crate) first_name: Option<String>,
     /// Middle name.
@@ -257,11 +265,11 @@ impl IdFields {
             ("--country", self.country.is_some()),
             ("--id-type", self.id_type.is_some()),
             ("--id-number", self.id_number.is_some()),
-            ("--first-name", self.first_name.is_some()),
-            ("--middle-name", self.middle_name.is_some()),
-            ("--last-name", self.last_name.is_some()),
-            ("--dob", self.dob.is_some()),
-            ("--phone-number", self.phone_number.is_some()),
+            ("--first-name", self.person.first_name.is_some()),
+            ("--middle-name", self.person.middle_name.is_some()),
+            ("--last-name", self.person.last_name.is_some()),
+            ("--dob", self.person.dob.is_some()),
+            ("--phone-number", self.person.phone_number.is_some()),
         ]
         .into_iter()
         .filter_map(|(f, g)| g.then_some(f))
@@ -270,15 +278,16 @@ impl IdFields {
 
     /// As the SDK's id info; `entered` (verify with the ID authority) when an ID number is given.
     pub(crate) fn to_id_info(&self) -> smile_blocking::IdInfo {
+        let p = &self.person;
         smile_blocking::IdInfo {
-            first_name: self.first_name.clone(),
-            middle_name: self.middle_name.clone(),
-            last_name: self.last_name.clone(),
+            first_name: p.first_name.clone(),
+            middle_name: p.middle_name.clone(),
+            last_name: p.last_name.clone(),
             country: self.country.clone(),
             id_type: self.id_type.clone(),
             id_number: self.id_number.clone(),
-            dob: self.dob.clone(),
-            phone_number: self.phone_number.clone(),
+            dob: p.dob.clone(),
+            phone_number: p.phone_number.clone(),
             entered: self.id_number.is_some(),
             ..smile_blocking::IdInfo::default()
         }

@@ -12,7 +12,7 @@ use smile_blocking::{
     ValidDocuments, WebApi, WebTokenRequest,
 };
 
-use crate::args::{Connection, IdFields, JobIds};
+use crate::args::{Connection, IdFields, JobIds, PersonFields};
 use crate::fail::{self, Context};
 use crate::output::{CliError, Done, JobRef, Outcome, result_json, without_signature};
 use crate::progress::Progress;
@@ -34,21 +34,8 @@ pub(crate) struct KycArgs {
     /// ID number.
     #[arg(long, value_name = "NUMBER")]
     pub(crate) id_number: String,
-    /// First name (compared with the ID authority's record).
-    #[arg(long, value_name = "NAME")]
-    pub(crate) first_name: Option<String>,
-    /// Middle name.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) middle_name: Option<String>,
-    /// Last name.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) last_name: Option<String>,
-    /// Date of birth, YYYY-MM-DD.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub(crate) dob: Option<String>,
-    /// Phone number.
-    #[arg(long, value_name = "NUMBER")]
-    pub(crate) phone_number: Option<String>,
+    #[command(flatten)]
+    pub(crate) person: PersonFields,
     #[command(flatten)]
     pub(crate) lookup: LookupFlow,
 }
@@ -206,11 +193,7 @@ pub(crate) fn kyc(args: KycArgs, run: &Run) -> Result<Done, CliError> {
         country: Some(args.country.clone()),
         id_type: Some(args.id_type.clone()),
         id_number: Some(args.id_number.clone()),
-        first_name: args.first_name.clone(),
-        middle_name: args.middle_name.clone(),
-        last_name: args.last_name.clone(),
-        dob: args.dob.clone(),
-        phone_number: args.phone_number.clone(),
+        person: args.person.clone(),
     };
     let mut info = id.to_id_info();
     info.entered = false; // not sent to the ID API
