@@ -27,6 +27,22 @@ use smile_emulator::Emulator;
 
 /// The whole test must finish within this (every wait below is bounded by it, too).
 const BUDGET: Duration = Duration::from_secs(58);
+/// How long one attempt to start the browser session may take (see [`WebDriver::start`]).
+const SESSION_ATTEMPT: Duration = Duration::from_secs(15);
+/// How many attempts are made.
+const SESSION_ATTEMPTS: usize = 3;
+
+/// An error with its causes (`error sending request` alone does not say what happened).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
 
 /// A line on stderr that the test harness does not capture (it captures `eprintln!`), so that a
 /// skip or the summary shows in `cargo test`'s output.
@@ -162,8 +178,14 @@ impl WebDriver {
         if let Some(body) = body {
             req = req.json(&body);
         }
-        let res = req.send().await.map_err(|e| format!("{url}: {e}"))?;
-        let value: Value = res.json().await.map_err(|e| format!("{url}: {e}"))?;
+        let res = req
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", chain(&e)))?;
+        let value: Value = res
+            .json()
+            .await
+            .map_err(|e| format!("{url}: {}", chain(&e)))?;
         let value = value.get("value").cloned().unwrap_or(Value::Null);
         match value.get("error") {
             Some(error) => Err(format!("{url}: {error}: {}", value["message"])),
@@ -171,21 +193,42 @@ impl WebDriver {
         }
     }
 
+    /// A new session: Chromium starts in under 5 s here, but once in a while its start hangs
+    /// (seen once in about ten runs: no answer within 30 s), so an attempt that takes more than
+    /// [`SESSION_ATTEMPT`] is abandoned and another one made (chromedriver's process group,
+    /// killed at the end, takes any browser left behind).
     async fn start(http: reqwest::Client, base: &str, capabilities: Value) -> Result<Self, String> {
         let mut driver = Self {
             http,
             session: base.to_owned(),
         };
-        let created = driver
-            .call(
-                reqwest::Method::POST,
-                &format!("{base}/session"),
-                Some(json!({"capabilities": capabilities})),
-            )
-            .await?;
-        let id = created["sessionId"].as_str().ok_or("no session id")?;
-        driver.session = format!("{base}/session/{id}");
-        Ok(driver)
+        let body = json!({"capabilities": capabilities});
+        let url = format!("{base}/session");
+        let mut failures = Vec::new();
+        for _ in 0..SESSION_ATTEMPTS {
+            let attempt = driver.call(reqwest::Method::POST, &url, Some(body.clone()));
+            let created = match tokio::time::timeout(SESSION_ATTEMPT, attempt).await {
+                Ok(Ok(created)) => created,
+                Ok(Err(e)) => {
+                    failures.push(e);
+                    continue;
+                }
+                Err(_) => {
+                    failures.push(format!("{url}: no session within {SESSION_ATTEMPT:?}"));
+                    continue;
+                }
+            };
+            let id = created["sessionId"].as_str().ok_or("no session id")?;
+            driver.session = format!("{base}/session/{id}");
+            if !failures.is_empty() {
+                eprintln!(
+                    "browser session after {} failed attempts: {failures:?}",
+                    failures.len()
+                );
+            }
+            return Ok(driver);
+        }
+        Err(failures.join("; "))
     }
 
     async fn goto(&self, url: &str) -> Result<(), String> {
